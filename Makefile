@@ -1,0 +1,48 @@
+# BackTracker: `make run` sets up and runs the platform on embedded defaults,
+# `make test` runs the test suite against PostgreSQL, Redis, moto S3 and a real worker.
+
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+# A wheel folder outside the clone makes a fresh virtual environment faster (optional).
+WHEELS ?= /var/cache/backtracker/wheels
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/backtracker
+TEST_BROKER_URL ?= redis://127.0.0.1:6379/15
+
+.PHONY: install run test lint services wheels
+
+$(VENV)/.installed: requirements.txt requirements-dev.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	if [ -d $(WHEELS) ]; then \
+		$(PY) -m pip install --quiet --find-links $(WHEELS) -r requirements-dev.txt; \
+	else \
+		$(PY) -m pip install --quiet -r requirements-dev.txt; \
+	fi
+	touch $@
+
+install: $(VENV)/.installed
+
+# Keep downloaded wheels outside the clone for the next fresh install.
+wheels: install
+	mkdir -p $(WHEELS)
+	$(PY) -m pip download --quiet -d $(WHEELS) -r requirements-dev.txt
+
+run: install
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py collectstatic --noinput --verbosity 0
+	$(PY) manage.py seed_demo
+	$(PY) manage.py runplatform --host $(HOST) --port $(PORT)
+
+services:
+	bash .ci/services.sh
+
+lint: install
+	$(VENV)/bin/ruff check .
+
+test: install services
+	DATABASE_URL=$(TEST_DATABASE_URL) CELERY_BROKER_URL=$(TEST_BROKER_URL) \
+		$(PY) -m pytest $(PYTEST_ARGS)

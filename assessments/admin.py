@@ -1,0 +1,52 @@
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+
+from assessments.models import Consent, ConsentDocument, DataExport, Patient, User
+
+
+@admin.register(User)
+class UserAdmin(DjangoUserAdmin):
+    ordering = ["email"]
+    list_display = ["email", "first_name", "last_name", "role", "is_active", "last_login"]
+    list_filter = ["role", "is_active"]
+    search_fields = ["email", "first_name", "last_name"]
+    fieldsets = [
+        (None, {"fields": ["email", "password"]}),
+        ("Person", {"fields": ["first_name", "last_name", "role"]}),
+        ("Status", {"fields": ["is_active", "last_login", "date_joined"]}),
+    ]
+    add_fieldsets = [
+        (None, {"classes": ["wide"],
+                "fields": ["email", "role", "password1", "password2"]}),
+    ]
+    readonly_fields = ["last_login", "date_joined"]
+
+
+class ConsentInline(admin.TabularInline):
+    model = Consent
+    extra = 0
+    fields = ["purpose", "document", "channel", "granted_at", "withdrawn_at"]
+    readonly_fields = ["granted_at"]
+
+
+@admin.register(Patient)
+class PatientAdmin(admin.ModelAdmin):
+    list_display = ["__str__", "physiotherapist", "year_of_birth", "sex", "created_at"]
+    list_filter = ["physiotherapist", "sex"]
+    search_fields = ["user__email", "user__first_name", "user__last_name"]
+    autocomplete_fields = ["user"]
+    inlines = [ConsentInline]
+
+
+@admin.register(ConsentDocument)
+class ConsentDocumentAdmin(admin.ModelAdmin):
+    list_display = ["purpose", "version", "published_at", "text_sha256"]
+    readonly_fields = ["text_sha256"]
+
+
+@admin.register(DataExport)
+class DataExportAdmin(admin.ModelAdmin):
+    list_display = ["id", "patient", "status", "queued_at", "finished_at"]
+    list_filter = ["status"]
+    readonly_fields = ["file_key", "status", "stage", "percent", "attempts", "error_code",
+                       "error_message", "queued_at", "started_at", "finished_at"]

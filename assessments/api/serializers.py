@@ -1,0 +1,122 @@
+from __future__ import annotations
+
+from rest_framework import serializers
+
+from assessments.models import Consent, ConsentDocument, DataExport, Patient, User
+
+
+class UserSummarySerializer(serializers.ModelSerializer):
+    name = serializers.CharField(source="get_full_name", read_only=True)
+
+    class Meta:
+        model = User
+        fields = ["id", "name", "email", "role"]
+        read_only_fields = fields
+
+
+class PhysiotherapistSummarySerializer(serializers.ModelSerializer):
+    name = serializers.CharField(source="get_full_name", read_only=True)
+
+    class Meta:
+        model = User
+        fields = ["id", "name"]
+        read_only_fields = fields
+
+
+class MeSerializer(serializers.ModelSerializer):
+    patient_id = serializers.UUIDField(source="patient.id", read_only=True, default=None)
+
+    class Meta:
+        model = User
+        fields = ["id", "email", "first_name", "last_name", "role", "patient_id"]
+        read_only_fields = ["id", "email", "role", "patient_id"]
+
+
+class PatientSerializer(serializers.ModelSerializer):
+    """What a patient or their physiotherapist sees and may edit of a profile."""
+
+    name = serializers.CharField(source="user.get_full_name", read_only=True)
+    email = serializers.EmailField(source="user.email", read_only=True)
+    physiotherapist = PhysiotherapistSummarySerializer(read_only=True)
+
+    class Meta:
+        model = Patient
+        fields = ["id", "name", "email", "year_of_birth", "sex", "height_cm",
+                  "physiotherapist", "created_at"]
+        read_only_fields = ["id", "name", "email", "physiotherapist", "created_at"]
+
+
+class PatientAdminSerializer(PatientSerializer):
+    """Admins also assign the physiotherapist."""
+
+    physiotherapist_id = serializers.PrimaryKeyRelatedField(
+        source="physiotherapist",
+        queryset=User.objects.filter(role=User.Role.PHYSIOTHERAPIST, is_active=True),
+        allow_null=True, required=False, write_only=True,
+    )
+
+    class Meta(PatientSerializer.Meta):
+        fields = [*PatientSerializer.Meta.fields, "physiotherapist_id"]
+
+
+class RegistrationSerializer(serializers.Serializer):
+    email = serializers.EmailField(max_length=254)
+    password = serializers.CharField(write_only=True, max_length=128,
+                                     style={"input_type": "password"})
+    first_name = serializers.CharField(max_length=150, required=False, allow_blank=True)
+    last_name = serializers.CharField(max_length=150, required=False, allow_blank=True)
+    year_of_birth = serializers.IntegerField(min_value=1900, max_value=2100, required=False)
+    sex = serializers.ChoiceField(choices=Patient.Sex.choices, required=False)
+    height_cm = serializers.IntegerField(min_value=50, max_value=250, required=False)
+    consent_to_care = serializers.BooleanField()
+    consent_to_training = serializers.BooleanField(default=False)
+
+
+class ActivationSerializer(serializers.Serializer):
+    uid = serializers.CharField(max_length=64)
+    token = serializers.CharField(max_length=128)
+
+
+class DetailSerializer(serializers.Serializer):
+    detail = serializers.CharField()
+
+
+class ConsentDocumentSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = ConsentDocument
+        fields = ["purpose", "version", "text", "text_sha256", "published_at"]
+        read_only_fields = fields
+
+
+class ConsentSerializer(serializers.ModelSerializer):
+    version = serializers.CharField(source="document.version", read_only=True)
+    is_active = serializers.BooleanField(read_only=True)
+
+    class Meta:
+        model = Consent
+        fields = ["id", "patient", "purpose", "version", "channel", "granted_at",
+                  "withdrawn_at", "is_active"]
+        read_only_fields = ["id", "patient", "version", "granted_at", "withdrawn_at",
+                            "is_active"]
+
+
+class ConsentGrantSerializer(serializers.Serializer):
+    purpose = serializers.ChoiceField(choices=Consent._meta.get_field("purpose").choices)
+    channel = serializers.ChoiceField(choices=Consent.Channel.choices, default="app")
+
+
+class DataExportSerializer(serializers.ModelSerializer):
+    ready = serializers.SerializerMethodField()
+
+    class Meta:
+        model = DataExport
+        fields = ["id", "patient", "status", "stage", "percent", "queued_at", "finished_at",
+                  "error_message", "ready"]
+        read_only_fields = fields
+
+    def get_ready(self, export: DataExport) -> bool:
+        return bool(export.file_key)
+
+
+class DataExportRequestSerializer(serializers.Serializer):
+    patient = serializers.UUIDField()

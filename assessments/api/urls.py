@@ -1,0 +1,20 @@
+from django.urls import path
+from rest_framework.routers import SimpleRouter
+
+from assessments.api import views
+
+router = SimpleRouter(trailing_slash=False)
+router.register("patients", views.PatientViewSet, basename="patient")
+router.register("consents", views.ConsentViewSet, basename="consent")
+router.register("exports", views.DataExportViewSet, basename="export")
+
+urlpatterns = [
+    path("auth/token", views.TokenObtainApi.as_view(), name="token-obtain"),
+    path("auth/token/refresh", views.TokenRefreshApi.as_view(), name="token-refresh"),
+    path("auth/logout", views.LogoutApi.as_view(), name="logout-api"),
+    path("auth/register", views.RegisterApi.as_view(), name="register"),
+    path("auth/activate", views.ActivateApi.as_view(), name="activate"),
+    path("me", views.MeApi.as_view(), name="me"),
+    path("consent-documents", views.ConsentDocumentListApi.as_view(), name="consent-documents"),
+    *router.urls,
+]

@@ -1,0 +1,214 @@
+from __future__ import annotations
+
+from django.core.files.storage import default_storage
+from django.http import FileResponse, Http404
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import generics, mixins, permissions, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.throttling import ScopedRateThrottle
+from rest_framework.views import APIView
+from rest_framework_simplejwt.exceptions import TokenError
+from rest_framework_simplejwt.tokens import RefreshToken
+from rest_framework_simplejwt.views import TokenObtainPairView, TokenRefreshView
+
+from assessments import selectors, services
+from assessments.api import serializers as s
+from assessments.auth import LOCKOUT_MESSAGE, LogoutSerializer
+from assessments.models import Consent, ConsentDocument, ConsentPurpose, User
+from backtracker_site.api.errors import ApiError, error_body
+
+
+class IsPatientRole(permissions.BasePermission):
+    message = "Only the patient can do this."
+
+    def has_permission(self, request, view) -> bool:
+        return bool(request.user.is_authenticated and request.user.is_patient)
+
+
+class IsPatientOrAdminRole(permissions.BasePermission):
+    message = "Only the patient or an administrator can do this."
+
+    def has_permission(self, request, view) -> bool:
+        user = request.user
+        return bool(user.is_authenticated and (user.is_patient or user.is_admin))
+
+
+# --- Authentication -------------------------------------------------------------------
+
+
+class TokenObtainApi(TokenObtainPairView):
+    """Sign in with e-mail and password; returns a short access and a refresh token."""
+
+    def post(self, request: Request, *args, **kwargs) -> Response:
+        response = super().post(request, *args, **kwargs)
+        if getattr(request, "axes_locked_out", False):
+            return Response(error_body("locked_out", LOCKOUT_MESSAGE), status=429)
+        return response
+
+
+class TokenRefreshApi(TokenRefreshView):
+    """Exchange a refresh token (usable once) for a new access and refresh token."""
+
+
+class LogoutApi(APIView):
+    @extend_schema(request=LogoutSerializer, responses={204: None})
+    def post(self, request: Request) -> Response:
+        """End this session: the refresh token can no longer be used."""
+        data = LogoutSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        try:
+            token = RefreshToken(data.validated_data["refresh"])
+        except TokenError:
+            return Response(status=status.HTTP_204_NO_CONTENT)  # already unusable
+        if str(token.payload.get("user_id")) != str(request.user.pk):
+            raise ApiError(code="invalid_token", message="This token is not yours.")
+        token.blacklist()
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class RegisterApi(APIView):
+    permission_classes = [permissions.AllowAny]
+    authentication_classes: list = []
+    throttle_classes = [ScopedRateThrottle]
+    throttle_scope = "registration"
+
+    @extend_schema(request=s.RegistrationSerializer, responses={202: s.DetailSerializer})
+    def post(self, request: Request) -> Response:
+        """Create a patient account; an activation link is e-mailed.
+
+        The answer is the same whether or not the address is already registered.
+        """
+        data = s.RegistrationSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        services.patient_register(base_url=request.build_absolute_uri("/"), **data.validated_data)
+        return Response(
+            {"detail": "Check your e-mail for a link to activate your account."},
+            status=status.HTTP_202_ACCEPTED,
+        )
+
+
+class ActivateApi(APIView):
+    permission_classes = [permissions.AllowAny]
+    authentication_classes: list = []
+
+    @extend_schema(request=s.ActivationSerializer, responses={200: s.DetailSerializer})
+    def post(self, request: Request) -> Response:
+        """Activate an account with the uid and token from the e-mailed link."""
+        data = s.ActivationSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        if not services.user_activate(uidb64=data.validated_data["uid"],
+                                      token=data.validated_data["token"]):
+            raise ApiError(code="invalid_link",
+                           message="This activation link is invalid or has expired.")
+        return Response({"detail": "Your account is active; you can sign in now."})
+
+
+class MeApi(generics.RetrieveUpdateAPIView):
+    serializer_class = s.MeSerializer
+    http_method_names = ["get", "patch"]
+
+    def get_object(self) -> User:
+        return self.request.user
+
+
+# --- Patients and consent -------------------------------------------------------------
+
+
+class PatientViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
+                     mixins.UpdateModelMixin, viewsets.GenericViewSet):
+    """Patients the caller may see: themselves, their caseload, or everyone for admins."""
+
+    http_method_names = ["get", "patch"]
+    search_fields = ["user__email", "user__first_name", "user__last_name"]
+    ordering_fields = ["created_at", "year_of_birth", "user__last_name"]
+    ordering = ["created_at"]
+    filterset_fields = ["physiotherapist", "sex"]
+
+    def get_queryset(self):
+        return selectors.patients_for_user(self.request.user)
+
+    def get_serializer_class(self):
+        if getattr(self.request, "user", None) and self.request.user.is_authenticated \
+                and self.request.user.is_admin:
+            return s.PatientAdminSerializer
+        return s.PatientSerializer
+
+
+class ConsentDocumentListApi(generics.ListAPIView):
+    """The consent texts currently in force, one per purpose."""
+
+    serializer_class = s.ConsentDocumentSerializer
+    pagination_class = None
+
+    def get_queryset(self):
+        ids = [doc.id for purpose in ConsentPurpose.values
+               if (doc := selectors.consent_document_current(purpose))]
+        return ConsentDocument.objects.filter(id__in=ids)
+
+
+class ConsentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """Consent records; only the patient grants or withdraws their own consent."""
+
+    serializer_class = s.ConsentSerializer
+    filterset_fields = ["purpose", "patient"]
+    ordering = ["-granted_at"]
+
+    def get_queryset(self):
+        return selectors.consents_for_user(self.request.user)
+
+    def get_permissions(self):
+        if self.action in ("create", "withdraw"):
+            return [permissions.IsAuthenticated(), IsPatientRole()]
+        return super().get_permissions()
+
+    @extend_schema(request=s.ConsentGrantSerializer, responses={201: s.ConsentSerializer})
+    def create(self, request: Request) -> Response:
+        data = s.ConsentGrantSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        consent = services.consent_grant(patient=request.user.patient, **data.validated_data)
+        return Response(s.ConsentSerializer(consent).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=None, responses={200: s.ConsentSerializer})
+    @action(detail=True, methods=["post"])
+    def withdraw(self, request: Request, pk: str) -> Response:
+        consent: Consent = self.get_object()
+        consent = services.consent_withdraw(consent=consent)
+        return Response(s.ConsentSerializer(consent).data)
+
+
+class DataExportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
+                        viewsets.GenericViewSet):
+    """Machine-readable copies of a patient's data, built in the background."""
+
+    serializer_class = s.DataExportSerializer
+    permission_classes = [permissions.IsAuthenticated, IsPatientOrAdminRole]
+
+    def get_queryset(self):
+        return selectors.exports_for_user(self.request.user)
+
+    @extend_schema(request=s.DataExportRequestSerializer, responses={202: s.DataExportSerializer})
+    def create(self, request: Request) -> Response:
+        data = s.DataExportRequestSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        patient = selectors.patient_get_for_user(user=request.user,
+                                                 patient_id=data.validated_data["patient"])
+        export = services.data_export_request(patient=patient, requested_by=request.user)
+        return Response(s.DataExportSerializer(export).data, status=status.HTTP_202_ACCEPTED)
+
+    @extend_schema(responses={(200, "application/json"): OpenApiTypes.BINARY,
+                              409: OpenApiResponse(description="not ready yet")})
+    @action(detail=True, methods=["get"])
+    def download(self, request: Request, pk: str) -> FileResponse:
+        export = self.get_object()
+        if not export.file_key:
+            raise ApiError(code="not_ready", status_code=409,
+                           message="The export is still being prepared; try again shortly.")
+        try:
+            handle = default_storage.open(export.file_key, "rb")
+        except FileNotFoundError:
+            raise Http404 from None
+        return FileResponse(handle, as_attachment=True, content_type="application/json",
+                            filename=f"backtracker-export-{export.patient_id}.json")

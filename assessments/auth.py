@@ -1,0 +1,107 @@
+"""JWT details for the phone app and the lockout answer.
+
+simplejwt's own refresh rotation is not atomic: two concurrent refreshes of one token
+both succeed (RELIABILITY 1.10). Here a refresh token is claimed by inserting its
+blacklist row, which the database's unique constraint lets only one request do; a
+second use of a spent token is treated as theft and ends every session of that user.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.db import IntegrityError, transaction
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
+from rest_framework import serializers
+from rest_framework_simplejwt.exceptions import InvalidToken, TokenError
+from rest_framework_simplejwt.serializers import TokenObtainPairSerializer
+from rest_framework_simplejwt.settings import api_settings
+from rest_framework_simplejwt.state import token_backend
+from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
+from rest_framework_simplejwt.tokens import RefreshToken
+
+from backtracker_site.api.errors import error_body
+
+LOCKOUT_MESSAGE = "Too many failed sign-in attempts. Wait 15 minutes, then try again."
+
+
+class EmailTokenObtainPairSerializer(TokenObtainPairSerializer):
+    """Sign in with e-mail and password; the same answer for unknown user or wrong password."""
+
+    default_error_messages = {
+        "no_active_account": "E-mail address or password is not correct.",
+    }
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, str]:
+        attrs[self.username_field] = attrs[self.username_field].strip().lower()
+        return super().validate(attrs)
+
+
+def revoke_all_refresh_tokens(user_id: Any) -> int:
+    """Blacklist every outstanding refresh token of a user (logout everywhere)."""
+    revoked = 0
+    for token in OutstandingToken.objects.filter(user_id=user_id, blacklistedtoken__isnull=True):
+        _, created = BlacklistedToken.objects.get_or_create(token=token)
+        revoked += created
+    return revoked
+
+
+def claim_refresh_token(jti: str) -> OutstandingToken:
+    """Spend a refresh token exactly once, also under concurrency."""
+    outstanding = OutstandingToken.objects.select_related("user").filter(jti=jti).first()
+    if outstanding is None:
+        raise InvalidToken("Token is invalid")
+    try:
+        with transaction.atomic():
+            BlacklistedToken.objects.create(token=outstanding)
+    except IntegrityError:
+        # Already spent: either a retry of a lost response or a stolen copy. Either
+        # way the safe answer is to end the whole token family.
+        revoke_all_refresh_tokens(outstanding.user_id)
+        raise InvalidToken("Token has already been used") from None
+    return outstanding
+
+
+class SingleUseTokenRefreshSerializer(serializers.Serializer):
+    refresh = serializers.CharField()
+    access = serializers.CharField(read_only=True)
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, str]:
+        try:
+            payload = token_backend.decode(attrs["refresh"], verify=True)
+        except TokenError as exc:
+            raise InvalidToken(str(exc)) from exc
+        if payload.get(api_settings.TOKEN_TYPE_CLAIM) != "refresh" or "jti" not in payload:
+            raise InvalidToken("Token has wrong type")
+        outstanding = claim_refresh_token(payload[api_settings.JTI_CLAIM])
+        user = get_user_model().objects.filter(pk=outstanding.user_id).first()
+        if user is None or not api_settings.USER_AUTHENTICATION_RULE(user):
+            raise InvalidToken("No active account found for the given token.")
+        refresh = RefreshToken.for_user(user)
+        return {"access": str(refresh.access_token), "refresh": str(refresh)}
+
+
+class LogoutSerializer(serializers.Serializer):
+    refresh = serializers.CharField()
+
+
+def lockout_response(
+    request: HttpRequest, original_response: HttpResponse | None = None, credentials=None
+) -> HttpResponse:
+    """django-axes' answer once a (user name, IP) pair is locked out."""
+    if request.path.startswith("/api/"):
+        return JsonResponse(error_body("locked_out", LOCKOUT_MESSAGE), status=429)
+    return render(request, "registration/locked_out.html", {"message": LOCKOUT_MESSAGE},
+                  status=429)
+
+
+def axes_username(request: HttpRequest, credentials: dict | None) -> str | None:
+    """The signed-in name for lockout counting: the API sends ``email``, the web form
+    ``username``; both are the e-mail address."""
+    credentials = credentials or {}
+    name = credentials.get("email") or credentials.get("username")
+    if name is None and request is not None and hasattr(request, "POST"):
+        name = request.POST.get("username") or request.POST.get("email")
+    return name.strip().lower() if isinstance(name, str) else None

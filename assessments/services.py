@@ -1,0 +1,184 @@
+"""Writes for accounts, consent and data exports (HackSoft-style services)."""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import Any
+
+from django.contrib.auth.hashers import make_password
+from django.contrib.auth.password_validation import validate_password
+from django.contrib.auth.tokens import default_token_generator
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.core.mail import send_mail
+from django.db import transaction
+from django.utils import timezone
+from django.utils.encoding import force_bytes, force_str
+from django.utils.http import urlsafe_base64_decode, urlsafe_base64_encode
+
+from assessments.models import Consent, ConsentPurpose, DataExport, Patient, User
+from assessments.selectors import consent_document_current
+from backtracker_site.api.errors import ApiError
+from backtracker_site.jobs import enqueue_on_commit, job_claim, job_fail, job_finish
+
+logger = logging.getLogger(__name__)
+
+
+# --- Registration ---------------------------------------------------------------------
+
+
+def activation_link(user: User, base_url: str) -> str:
+    uid = urlsafe_base64_encode(force_bytes(user.pk))
+    token = default_token_generator.make_token(user)
+    return f"{base_url.rstrip('/')}/accounts/activate/{uid}/{token}/"
+
+
+@transaction.atomic
+def patient_register(
+    *, email: str, password: str, consent_to_care: bool, consent_to_training: bool = False,
+    base_url: str, channel: str = Consent.Channel.APP, **profile: Any,
+) -> None:
+    """Create an inactive patient account and e-mail an activation link.
+
+    The caller learns nothing about whether the address was already registered: an
+    existing owner gets an e-mail instead, and both paths hash a password.
+    """
+    email = email.strip().lower()
+    if not consent_to_care:
+        raise ApiError(code="consent_required",
+                       message="You need to agree to the care consent to create an account.")
+    validate_password(password, user=User(email=email))
+    existing = User.objects.filter(email=email).first()
+    if existing is not None:
+        make_password(password)  # same work as the new-account path
+        transaction.on_commit(lambda: send_mail(
+            "Your BackTracker account",
+            "Someone tried to create a BackTracker account with this address. If it was you, "
+            "sign in with your password or ask your clinic to reset it. Otherwise ignore this.",
+            None, [email],
+        ))
+        return
+    user = User.objects.create_user(email=email, password=password, is_active=False,
+                                    role=User.Role.PATIENT)
+    patient = Patient(user=user, **profile)
+    patient.full_clean(exclude=["user"])
+    patient.save()
+    consent_grant(patient=patient, purpose=ConsentPurpose.CARE, channel=channel)
+    if consent_to_training:
+        consent_grant(patient=patient, purpose=ConsentPurpose.MODEL_TRAINING, channel=channel)
+    link = activation_link(user, base_url)
+    transaction.on_commit(lambda: send_mail(
+        "Activate your BackTracker account",
+        f"Open this link to activate your account:\n\n{link}\n",
+        None, [email],
+    ))
+
+
+def user_activate(*, uidb64: str, token: str) -> bool:
+    """Activate the account the link was made for; False for any invalid link."""
+    try:
+        user = User.objects.get(pk=force_str(urlsafe_base64_decode(uidb64)))
+    except (User.DoesNotExist, ValueError, TypeError, OverflowError):
+        return False
+    if user.is_active:
+        return True
+    if not default_token_generator.check_token(user, token):
+        return False
+    user.is_active = True
+    user.save(update_fields=["is_active"])
+    return True
+
+
+# --- Consent --------------------------------------------------------------------------
+
+
+@transaction.atomic
+def consent_grant(*, patient: Patient, purpose: str, channel: str = Consent.Channel.APP) -> Consent:
+    """Record agreement to the current document for a purpose (idempotent while active)."""
+    document = consent_document_current(purpose)
+    if document is None:
+        raise ApiError(code="no_consent_document", status_code=409,
+                       message="The clinic has not published a consent text for this yet.")
+    Patient.objects.select_for_update().filter(pk=patient.pk).first()  # serialise per patient
+    active = patient.consents.filter(purpose=purpose, withdrawn_at__isnull=True).first()
+    if active is not None:
+        if active.document_id == document.id:
+            return active
+        active.withdrawn_at = timezone.now()  # superseded by the new version
+        active.save(update_fields=["withdrawn_at"])
+    consent = Consent(patient=patient, purpose=purpose, document=document, channel=channel)
+    consent.full_clean()
+    consent.save()
+    return consent
+
+
+@transaction.atomic
+def consent_withdraw(*, consent: Consent) -> Consent:
+    """Withdraw a consent; the record stays as evidence of what was agreed and when."""
+    if consent.withdrawn_at is None:
+        consent.withdrawn_at = timezone.now()
+        consent.save(update_fields=["withdrawn_at"])
+    return consent
+
+
+# --- Data export ----------------------------------------------------------------------
+
+
+def data_export_request(*, patient: Patient, requested_by: User) -> DataExport:
+    export = DataExport.objects.create(patient=patient, requested_by=requested_by)
+    enqueue_on_commit(export)
+    return export
+
+
+def patient_data(patient: Patient) -> dict[str, Any]:
+    """Everything stored about one patient, as plain JSON-ready data."""
+    user = patient.user
+    physio = patient.physiotherapist
+    return {
+        "format": "backtracker-export/1",
+        "exported_at": timezone.now().isoformat(),
+        "account": {
+            "email": user.email,
+            "first_name": user.first_name,
+            "last_name": user.last_name,
+            "date_joined": user.date_joined.isoformat(),
+        },
+        "patient": {
+            "id": str(patient.id),
+            "year_of_birth": patient.year_of_birth,
+            "sex": patient.sex,
+            "height_cm": patient.height_cm,
+            "physiotherapist": str(physio) if physio else None,
+        },
+        "consents": [
+            {
+                "purpose": consent.purpose,
+                "document_version": consent.document.version,
+                "document_sha256": consent.document.text_sha256,
+                "channel": consent.channel,
+                "granted_at": consent.granted_at.isoformat(),
+                "withdrawn_at": consent.withdrawn_at.isoformat() if consent.withdrawn_at else None,
+            }
+            for consent in patient.consents.select_related("document").order_by("granted_at")
+        ],
+    }
+
+
+def data_export_build(*, export_id: str) -> None:
+    """Write the export file and mark the export done; a no-op unless claimed here."""
+    if not job_claim(DataExport, export_id):
+        return
+    export = DataExport.objects.select_related("patient__user").get(pk=export_id)
+    key = f"exports/{export.patient_id}/{export.id}.json"
+    try:
+        body = json.dumps(patient_data(export.patient), indent=2).encode()
+        if default_storage.exists(key):  # a retry after a crash between save and update
+            default_storage.delete(key)
+        stored_key = default_storage.save(key, ContentFile(body))
+    except Exception:
+        job_fail(DataExport, export_id, code="export_failed",
+                 message="The export could not be written; please request it again.")
+        raise
+    job_finish(DataExport, export_id, file_key=stored_key)
+    logger.info("data export %s written (%d bytes)", export_id, len(body))

@@ -1,0 +1,27 @@
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from backtracker_site import views
+from backtracker_site.api.health import HealthApi
+
+handler404 = "backtracker_site.api.errors.json_not_found"
+handler500 = "backtracker_site.api.errors.json_server_error"
+
+api_v1 = [
+    path("health", HealthApi.as_view(), name="health"),
+    path("", include("assessments.api.urls")),
+]
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
+    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("accounts/activate/<str:uidb64>/<str:token>/", views.activate_account,
+         name="activate-account"),
+    path("admin/", admin.site.urls),
+    path("api/v1/", include(api_v1)),
+    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
+]

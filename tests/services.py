@@ -1,0 +1,152 @@
+"""Fixtures that run real services: a moto S3 server and a Celery worker process."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def moto_endpoint():
+    """An S3 API served by moto on a free loopback port for the whole session."""
+    from moto.server import ThreadedMotoServer
+
+    port = free_port()
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    server.start()
+    yield f"http://127.0.0.1:{port}"
+    server.stop()
+
+
+@pytest.fixture
+def s3_storage(settings, moto_endpoint, monkeypatch):
+    """Point default storage at a fresh private bucket on the moto server."""
+    import uuid
+
+    import boto3
+
+    for name, value in {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
+                        "AWS_DEFAULT_REGION": "us-east-1"}.items():
+        monkeypatch.setenv(name, value)
+    bucket = f"backtracker-test-{uuid.uuid4().hex[:12]}"
+    client = boto3.client("s3", endpoint_url=moto_endpoint, region_name="us-east-1")
+    client.create_bucket(Bucket=bucket)
+    client.put_public_access_block(
+        Bucket=bucket,
+        PublicAccessBlockConfiguration={"BlockPublicAcls": True, "IgnorePublicAcls": True,
+                                        "BlockPublicPolicy": True, "RestrictPublicBuckets": True},
+    )
+    settings.AWS_STORAGE_BUCKET_NAME = bucket
+    settings.AWS_S3_ENDPOINT_URL = moto_endpoint
+    settings.AWS_S3_REGION_NAME = "us-east-1"
+    settings.AWS_S3_SIGNATURE_VERSION = "s3v4"
+    settings.AWS_DEFAULT_ACL = None
+    settings.AWS_S3_FILE_OVERWRITE = False
+    settings.AWS_QUERYSTRING_AUTH = True
+    settings.AWS_QUERYSTRING_EXPIRE = 300
+    settings.STORAGES = {**settings.STORAGES,
+                         "default": {"BACKEND": "storages.backends.s3.S3Storage"}}
+    return client, bucket
+
+
+def worker_environment(database_name: str, extra: dict[str, str] | None = None) -> dict[str, str]:
+    """The environment of a worker that shares the test database and broker."""
+    from django.conf import settings
+
+    env = dict(os.environ)
+    db = settings.DATABASES["default"]
+    if db["ENGINE"].endswith("postgresql"):
+        env["DATABASE_URL"] = (
+            f"postgres://{db['USER']}:{db.get('PASSWORD') or ''}@{db['HOST']}:{db['PORT']}/"
+            f"{database_name}"
+        )
+    env.update(extra or {})
+    return env
+
+
+class Worker:
+    """A real `celery worker` process (prefork, one child) consuming every queue."""
+
+    def __init__(self, env: dict[str, str], log_path: Path) -> None:
+        self.log_path = log_path
+        self.log = open(log_path, "w")  # noqa: SIM115  (closed in stop())
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "celery", "-A", "backtracker_site", "worker",
+             "-Q", "default,video,training", "-c", "1", "-P", "prefork", "--loglevel", "INFO",
+             "--without-gossip", "--without-mingle", "--without-heartbeat"],
+            cwd=ROOT, env=env, stdout=self.log, stderr=subprocess.STDOUT,
+        )
+        self.wait_for("ready", timeout=90)
+
+    def output(self) -> str:
+        self.log.flush()
+        return self.log_path.read_text()
+
+    def wait_for(self, text: str, timeout: float) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if text in self.output():
+                return
+            if self.process.poll() is not None:
+                raise RuntimeError(f"worker exited:\n{self.output()[-3000:]}")
+            time.sleep(0.2)
+        raise TimeoutError(f"worker never printed {text!r}:\n{self.output()[-3000:]}")
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        self.log.close()
+
+
+@pytest.fixture
+def celery_worker(django_db_setup, django_db_blocker, tmp_path, settings):
+    """Start a worker against the test database; tests using it need transaction=True."""
+    from django.db import connection
+
+    from backtracker_site.celery import app
+
+    with django_db_blocker.unblock():
+        database_name = connection.settings_dict["NAME"]
+    broker = settings.CELERY_BROKER_URL
+    if broker.startswith("redis"):
+        import redis
+
+        redis.Redis.from_url(broker).flushdb()
+    else:
+        # The embedded broker: share this session's queue folder with the worker.
+        os.makedirs(settings.CELERY_QUEUE_FOLDER, exist_ok=True)
+    app.pool.force_close_all()
+    worker = Worker(worker_environment(database_name), tmp_path / "worker.log")
+    yield worker
+    worker.stop()
+
+
+def wait_until(predicate, timeout: float = 60, interval: float = 0.25):
+    """Poll until predicate() is truthy; return its value or fail with a timeout."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(interval)
+    raise AssertionError(f"condition not met within {timeout} s")
