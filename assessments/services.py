@@ -7,7 +7,6 @@ import logging
 from typing import Any
 
 from django.contrib.auth.hashers import make_password
-from django.contrib.auth.password_validation import validate_password
 from django.contrib.auth.tokens import default_token_generator
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
@@ -37,10 +36,12 @@ def activation_link(user: User, base_url: str) -> str:
 @transaction.atomic
 def patient_register(
     *, email: str, password: str, consent_to_care: bool, consent_to_training: bool = False,
-    base_url: str, channel: str = Consent.Channel.APP, **profile: Any,
+    base_url: str, first_name: str = "", last_name: str = "",
+    channel: str = Consent.Channel.APP, **profile: Any,
 ) -> None:
     """Create an inactive patient account and e-mail an activation link.
 
+    The password must already be validated (RegistrationSerializer does it).
     The caller learns nothing about whether the address was already registered: an
     existing owner gets an e-mail instead, and both paths hash a password.
     """
@@ -48,7 +49,6 @@ def patient_register(
     if not consent_to_care:
         raise ApiError(code="consent_required",
                        message="You need to agree to the care consent to create an account.")
-    validate_password(password, user=User(email=email))
     existing = User.objects.filter(email=email).first()
     if existing is not None:
         make_password(password)  # same work as the new-account path
@@ -60,7 +60,8 @@ def patient_register(
         ))
         return
     user = User.objects.create_user(email=email, password=password, is_active=False,
-                                    role=User.Role.PATIENT)
+                                    role=User.Role.PATIENT, first_name=first_name,
+                                    last_name=last_name)
     patient = Patient(user=user, **profile)
     patient.full_clean(exclude=["user"])
     patient.save()

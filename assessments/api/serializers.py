@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import serializers
 
 from assessments.models import Consent, ConsentDocument, DataExport, Patient, User
@@ -70,6 +72,13 @@ class RegistrationSerializer(serializers.Serializer):
     height_cm = serializers.IntegerField(min_value=50, max_value=250, required=False)
     consent_to_care = serializers.BooleanField()
     consent_to_training = serializers.BooleanField(default=False)
+
+    def validate(self, attrs: dict) -> dict:
+        try:
+            validate_password(attrs["password"], user=User(email=attrs["email"]))
+        except DjangoValidationError as exc:
+            raise serializers.ValidationError({"password": list(exc.messages)}) from exc
+        return attrs
 
 
 class ActivationSerializer(serializers.Serializer):

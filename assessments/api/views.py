@@ -6,6 +6,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import generics, mixins, permissions, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.exceptions import AuthenticationFailed
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
@@ -43,10 +44,13 @@ class TokenObtainApi(TokenObtainPairView):
     """Sign in with e-mail and password; returns a short access and a refresh token."""
 
     def post(self, request: Request, *args, **kwargs) -> Response:
-        response = super().post(request, *args, **kwargs)
-        if getattr(request, "axes_locked_out", False):
-            return Response(error_body("locked_out", LOCKOUT_MESSAGE), status=429)
-        return response
+        try:
+            return super().post(request, *args, **kwargs)
+        except AuthenticationFailed:
+            # django-axes flags the request when this (e-mail, IP) pair is locked out.
+            if getattr(request, "axes_locked_out", False):
+                return Response(error_body("locked_out", LOCKOUT_MESSAGE), status=429)
+            raise
 
 
 class TokenRefreshApi(TokenRefreshView):
