@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import TypeVar
 from uuid import UUID
 
-from django.db.models import Model, QuerySet
+from django.db.models import Model, OuterRef, QuerySet, Subquery
 from django.http import Http404
 
 from assessments.models import Consent, ConsentDocument, ConsentPurpose, DataExport, Patient, User
@@ -63,6 +63,12 @@ def exports_for_user(user: User) -> QuerySet[DataExport]:
 def consent_document_current(purpose: str) -> ConsentDocument | None:
     """The most recently published text for a purpose."""
     return ConsentDocument.objects.filter(purpose=purpose).order_by("-published_at").first()
+
+
+def consent_documents_current() -> QuerySet[ConsentDocument]:
+    """The text in force for each purpose (lazy: one query when evaluated)."""
+    latest = ConsentDocument.objects.filter(purpose=OuterRef("purpose")).order_by("-published_at")
+    return ConsentDocument.objects.filter(pk=Subquery(latest.values("pk")[:1]))
 
 
 def patient_has_active_consent(*, patient: Patient, purpose: str) -> bool:

@@ -277,6 +277,8 @@ SPECTACULAR_SETTINGS = {
 
 MEDIA_ROOT = VAR_DIR / "media"
 MEDIA_URL = "/media/"
+FILE_UPLOAD_PERMISSIONS = 0o600  # patient files are readable by the service user only
+FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o700
 AWS_STORAGE_BUCKET_NAME = os.getenv("AWS_STORAGE_BUCKET_NAME", "")
 
 if AWS_STORAGE_BUCKET_NAME:
@@ -299,7 +301,7 @@ if AWS_STORAGE_BUCKET_NAME:
 else:
     DEFAULT_STORAGE = {
         "BACKEND": "django.core.files.storage.FileSystemStorage",
-        "OPTIONS": {"location": MEDIA_ROOT, "file_permissions_mode": 0o600},
+        "OPTIONS": {"location": MEDIA_ROOT},
     }
 
 STORAGES = {

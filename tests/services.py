@@ -123,7 +123,6 @@ def celery_worker(django_db_setup, django_db_blocker, tmp_path, settings):
     """Start a worker against the test database; tests using it need transaction=True."""
     from django.db import connection
 
-    from backtracker_site.celery import app
 
     with django_db_blocker.unblock():
         database_name = connection.settings_dict["NAME"]
@@ -135,8 +134,14 @@ def celery_worker(django_db_setup, django_db_blocker, tmp_path, settings):
     else:
         # The embedded broker: share this session's queue folder with the worker.
         os.makedirs(settings.CELERY_QUEUE_FOLDER, exist_ok=True)
-    app.pool.force_close_all()
-    worker = Worker(worker_environment(database_name), tmp_path / "worker.log")
+    # The worker and the test share one media folder, like the web and worker processes.
+    var_dir = tmp_path / "worker-var"
+    settings.STORAGES = {**settings.STORAGES, "default": {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": str(var_dir / "media")},
+    }}
+    env = worker_environment(database_name, {"BACKTRACKER_VAR_DIR": str(var_dir)})
+    worker = Worker(env, tmp_path / "worker.log")
     yield worker
     worker.stop()
 

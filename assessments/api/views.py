@@ -18,7 +18,7 @@ from rest_framework_simplejwt.views import TokenObtainPairView, TokenRefreshView
 from assessments import selectors, services
 from assessments.api import serializers as s
 from assessments.auth import LOCKOUT_MESSAGE, LogoutSerializer
-from assessments.models import Consent, ConsentDocument, ConsentPurpose, User
+from assessments.models import Consent, User
 from backtracker_site.api.errors import ApiError, error_body
 
 
@@ -148,9 +148,7 @@ class ConsentDocumentListApi(generics.ListAPIView):
     pagination_class = None
 
     def get_queryset(self):
-        ids = [doc.id for purpose in ConsentPurpose.values
-               if (doc := selectors.consent_document_current(purpose))]
-        return ConsentDocument.objects.filter(id__in=ids)
+        return selectors.consent_documents_current()
 
 
 class ConsentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):

@@ -6,9 +6,11 @@ import logging
 import os
 from collections.abc import Callable
 
+from django.conf import settings
 from django.core.files.storage import FileSystemStorage, default_storage
 from django.db import connection
 from drf_spectacular.utils import extend_schema, inline_serializer
+from kombu import Connection
 from rest_framework import serializers
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
@@ -24,9 +26,8 @@ def check_database() -> None:
 
 
 def check_broker() -> None:
-    from backtracker_site.celery import app
-
-    with app.connection_for_write() as conn:
+    with Connection(settings.CELERY_BROKER_URL, connect_timeout=3,
+                    transport_options=settings.CELERY_BROKER_TRANSPORT_OPTIONS) as conn:
         conn.ensure_connection(max_retries=1, interval_start=0, interval_step=0, timeout=3)
 
 
@@ -36,8 +37,8 @@ def check_storage() -> None:
         os.makedirs(location, exist_ok=True)
         if not os.access(location, os.W_OK):
             raise PermissionError("media folder is not writable")
-    else:
-        default_storage.exists("health/probe")  # a HEAD request: credentials and bucket
+    else:  # S3: the bucket exists and these credentials may use it
+        default_storage.connection.meta.client.head_bucket(Bucket=default_storage.bucket_name)
 
 
 CHECKS: dict[str, Callable[[], None]] = {

@@ -167,7 +167,8 @@ def test_lists_return_only_permitted_patients(api_client) -> None:
     patients = {physio.pk: {str(PatientFactory(physiotherapist=physio).id) for _ in range(4)}
                 for physio in physios}
     for physio in physios:
-        for query in ("", "?ordering=-created_at", "?search=e", f"?physiotherapist={physios[0].pk}"):
+        queries = ("", "?ordering=-created_at", "?search=e", f"?physiotherapist={physios[0].pk}")
+        for query in queries:
             response = api_client.get(f"/api/v1/patients{query}", **bearer(physio))
             ids = {item["id"] for item in response.json()["results"]}
             assert ids <= patients[physio.pk]
