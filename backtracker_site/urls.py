@@ -6,6 +6,10 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from backtracker_site import views
 from backtracker_site.api.health import HealthApi
 
+admin.site.site_header = "BackTracker administration"
+admin.site.site_title = "BackTracker admin"
+admin.site.index_title = "Clinic administration"
+
 handler404 = "backtracker_site.api.errors.json_not_found"
 handler500 = "backtracker_site.api.errors.json_server_error"
 

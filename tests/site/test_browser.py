@@ -1,0 +1,68 @@
+"""The server-rendered pages in real headless Chromium (Debian's, driven by Playwright)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from assessments.models import User
+from tests.factories import TEST_PASSWORD, UserFactory
+
+ARTEFACTS = Path(__file__).resolve().parents[2] / "var" / "test-artefacts"
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync"]
+
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]
+
+
+@pytest.fixture
+def page(monkeypatch):
+    from playwright.sync_api import sync_playwright
+
+    # Playwright's sync API runs an event loop; the ORM calls in the test are still sync.
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    if not os.path.exists(CHROMIUM):
+        pytest.fail("Chromium is missing: apt-get install -y chromium (.ci/run does it)")
+    ARTEFACTS.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": 1280, "height": 900})
+        yield page
+        browser.close()
+
+
+def test_an_admin_signs_in_and_reaches_the_django_admin(page, live_server) -> None:
+    admin = UserFactory(role=User.Role.ADMIN)
+    page.goto(f"{live_server.url}/accounts/login/?next=/admin/")
+    page.fill("input[name=username]", admin.email)
+    page.fill("input[name=password]", TEST_PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{live_server.url}/admin/")
+    assert page.locator("#site-name").inner_text().strip() != ""
+    assert page.get_by_role("link", name="Patients").count() >= 1
+    page.screenshot(path=str(ARTEFACTS / "admin-index.png"))
+
+
+def test_a_wrong_password_shows_one_plain_message(page, live_server) -> None:
+    page.goto(f"{live_server.url}/accounts/login/")
+    page.fill("input[name=username]", "nobody@example.org")
+    page.fill("input[name=password]", "wrong password here")
+    page.click("button[type=submit]")
+    assert page.locator(".error").inner_text() == "E-mail address or password is not correct."
+
+
+def test_the_api_docs_render_from_local_assets(page, live_server) -> None:
+    external = []
+    page.on("request", lambda request: external.append(request.url)
+            if not request.url.startswith(live_server.url) else None)
+    page.goto(f"{live_server.url}/api/docs/")
+    page.wait_for_selector("text=BackTracker API", timeout=20_000)
+    page.locator(".opblock-summary-path", has_text="/api/v1/patients").first.wait_for(
+        timeout=20_000)
+    page.screenshot(path=str(ARTEFACTS / "api-docs.png"), full_page=False)
+    assert external == []
