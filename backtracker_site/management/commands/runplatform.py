@@ -4,6 +4,7 @@ web server, until Ctrl-C. Used by `make run`; production runs each piece separat
 
 from __future__ import annotations
 
+import signal
 import subprocess
 import sys
 
@@ -38,6 +39,8 @@ class Command(BaseCommand):
         self.stdout.write(f"  worker pid     {worker.pid} (queues {QUEUES}, broker "
                           f"{settings.CELERY_BROKER_URL.split('://')[0]})")
         self.stdout.write("  demo sign-ins  see above; password backtracker-demo\n")
+        # SIGTERM must also stop the worker: turn it into a normal exit.
+        signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
         try:
             call_command("runserver", f"{host}:{port}", use_reloader=False)
         finally:
