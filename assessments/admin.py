@@ -1,7 +1,19 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 
-from assessments.models import Consent, ConsentDocument, DataExport, Patient, User
+from assessments.models import (
+    Consent,
+    ConsentDocument,
+    DataExport,
+    Patient,
+    PhenotypeLabel,
+    PromScore,
+    Recording,
+    User,
+)
+
+JOB_FIELDS = ["status", "stage", "percent", "attempts", "error_code", "error_message",
+              "queued_at", "started_at", "finished_at"]
 
 
 @admin.register(User)
@@ -48,5 +60,24 @@ class ConsentDocumentAdmin(admin.ModelAdmin):
 class DataExportAdmin(admin.ModelAdmin):
     list_display = ["id", "patient", "status", "queued_at", "finished_at"]
     list_filter = ["status"]
-    readonly_fields = ["file_key", "status", "stage", "percent", "attempts", "error_code",
-                       "error_message", "queued_at", "started_at", "finished_at"]
+    readonly_fields = ["file_key", *JOB_FIELDS]
+
+
+@admin.register(Recording)
+class RecordingAdmin(admin.ModelAdmin):
+    list_display = ["id", "patient", "task", "status", "percent", "created_at"]
+    list_filter = ["task", "status"]
+    search_fields = ["patient__user__email", "patient__external_ref"]
+    readonly_fields = ["source_key", "size_bytes", *JOB_FIELDS]
+
+
+@admin.register(PhenotypeLabel)
+class PhenotypeLabelAdmin(admin.ModelAdmin):
+    list_display = ["patient", "phenotype", "source", "labelled_by", "created_at"]
+    list_filter = ["phenotype", "source"]
+
+
+@admin.register(PromScore)
+class PromScoreAdmin(admin.ModelAdmin):
+    list_display = ["patient", "instrument", "total", "band", "source", "recorded_at"]
+    list_filter = ["instrument", "source"]

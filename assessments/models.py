@@ -100,6 +100,8 @@ class Patient(models.Model):
     height_cm = models.PositiveSmallIntegerField(
         null=True, blank=True, validators=[MinValueValidator(50), MaxValueValidator(250)]
     )
+    # "cohort/participant" for patients brought in by import_cohort; keeps imports idempotent.
+    external_ref = models.CharField(max_length=200, unique=True, null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -188,3 +190,83 @@ class DataExport(QueuedJob):
 
     def __str__(self) -> str:
         return f"Export {self.id} ({self.status})"
+
+
+class Task(models.TextChoices):
+    FORWARD = "forward", "Forward bend"
+    BACKWARD = "backward", "Backward bend"
+
+
+class Recording(QueuedJob):
+    """One video of one bend, and the job that analyses it.
+
+    The job status reads: PENDING (upload not finished), QUEUED (stored, waiting for a
+    worker), RUNNING, DONE (analysed: see its FeatureSet, whose quality check may still
+    ask for a new recording) or FAILED (the file is not a usable video).
+    """
+
+    task_name = "mlpipeline.tasks.analyse_recording"
+    queue = "video"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="recordings")
+    task = models.CharField(max_length=10, choices=Task.choices)
+    source_key = models.CharField(max_length=255, unique=True)  # server-generated, never a
+    size_bytes = models.PositiveBigIntegerField(null=True, blank=True)  # client file name
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["status", "queued_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.get_task_display()} of {self.patient} ({self.status})"
+
+
+class Phenotype(models.TextChoices):
+    FP = "FP", "Flexion pattern (FP-MCI)"
+    EP = "EP", "Extension pattern (EP-MCI)"
+
+
+class PhenotypeLabel(models.Model):
+    """A clinician's classification of a patient; the newest one is what training learns."""
+
+    class Source(models.TextChoices):
+        PHYSIOTHERAPIST = "physiotherapist", "Physiotherapist"
+        IMPORT = "import", "Imported cohort"
+
+    patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="labels")
+    phenotype = models.CharField(max_length=2, choices=Phenotype.choices)
+    source = models.CharField(max_length=20, choices=Source.choices)
+    labelled_by = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, blank=True,
+                                    related_name="+")
+    reason = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.phenotype} for {self.patient} ({self.source})"
+
+
+class PromScore(models.Model):
+    """One scored questionnaire (total, subscales, band), kept as history per patient."""
+
+    class Source(models.TextChoices):
+        APP = "app", "Answered in the app"
+        IMPORT = "import", "Imported total"
+
+    patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="prom_scores")
+    instrument = models.CharField(max_length=20)  # vas, odi, pcs, pseq, sbt, tsk, csq, pass20
+    total = models.FloatField()
+    subscales = models.JSONField(default=dict, blank=True)
+    band = models.CharField(max_length=40, blank=True)
+    source = models.CharField(max_length=10, choices=Source.choices)
+    recorded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-recorded_at"]
+
+    def __str__(self) -> str:
+        return f"{self.instrument.upper()} {self.total:g} for {self.patient}"

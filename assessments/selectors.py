@@ -80,5 +80,4 @@ def patients_consenting_to_training() -> QuerySet[Patient]:
     return Patient.objects.filter(
         consents__purpose=ConsentPurpose.MODEL_TRAINING,
         consents__withdrawn_at__isnull=True,
-        user__is_active=True,
     ).distinct()

@@ -58,8 +58,14 @@ def enqueue_on_commit(job: QueuedJob) -> None:
 
 
 def job_claim(model: type[QueuedJob], job_id: UUID | str) -> bool:
-    """Move the job QUEUED -> RUNNING; True only for the one caller that did it."""
-    claimed = model.objects.filter(pk=job_id, status=JobStatus.QUEUED).update(
+    """Move the job QUEUED -> RUNNING; True only for the one caller that did it.
+
+    A job that already used all its attempts is not claimed (the reconciler fails it),
+    so a task that crashes its worker every time cannot loop for ever.
+    """
+    claimed = model.objects.filter(
+        pk=job_id, status=JobStatus.QUEUED, attempts__lt=settings.MAX_JOB_ATTEMPTS
+    ).update(
         status=JobStatus.RUNNING,
         started_at=timezone.now(),
         attempts=F("attempts") + 1,
@@ -115,6 +121,12 @@ def reconcile_queued_work() -> dict[str, int]:
             finished_at=now,
         )
         stale_running.update(status=JobStatus.QUEUED, queued_at=queued_before, stage="requeued")
+        model.objects.filter(
+            status=JobStatus.QUEUED, attempts__gte=settings.MAX_JOB_ATTEMPTS
+        ).update(
+            status=JobStatus.FAILED, error_code="gave_up", finished_at=now,
+            error_message="Processing failed repeatedly; please try again later.",
+        )
 
         stale = model.objects.filter(
             Q(status=JobStatus.QUEUED) & Q(queued_at__lte=queued_before)

@@ -6,6 +6,7 @@ from django.db import models
 
 
 class JobStatus(models.TextChoices):
+    PENDING = "pending", "Waiting for input"  # e.g. an upload not finished; never sent
     QUEUED = "queued", "Queued"
     RUNNING = "running", "Running"
     DONE = "done", "Done"

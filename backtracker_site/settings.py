@@ -366,7 +366,7 @@ TRAINING_TASK_TIME_LIMIT = env_int("TRAINING_TASK_TIME_LIMIT", 6 * 3600 + 600)
 # Work left queued longer than this is enqueued again by the reconciler.
 RECONCILE_AFTER_SECONDS = env_int("RECONCILE_AFTER_SECONDS", 120)
 RECONCILE_INTERVAL_SECONDS = env_int("RECONCILE_INTERVAL_SECONDS", 60)
-MAX_JOB_ATTEMPTS = env_int("MAX_JOB_ATTEMPTS", 3)
+MAX_JOB_ATTEMPTS = env_int("MAX_JOB_ATTEMPTS", 5)
 CELERY_BEAT_SCHEDULE = {
     "reconcile-queued-work": {
         "task": "backtracker_site.tasks.reconcile_queued_work",
@@ -374,6 +374,17 @@ CELERY_BEAT_SCHEDULE = {
     },
 }
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celery" / "beat-schedule")
+
+# --- Video pipeline -------------------------------------------------------------------
+# Pose: "mediapipe" (BlazePose from the mediapipe wheel) or "higherhrnet" (an ONNX file
+# the operator supplies); segmentation: "mediapipe" or "sam" (encoder + decoder ONNX).
+
+PIPELINE_POSE_BACKEND = os.getenv("PIPELINE_POSE_BACKEND", "mediapipe")
+PIPELINE_SEGMENTER = os.getenv("PIPELINE_SEGMENTER", "mediapipe")
+PIPELINE_HIGHERHRNET_ONNX = os.getenv("PIPELINE_HIGHERHRNET_ONNX", "")
+PIPELINE_SAM_ENCODER_ONNX = os.getenv("PIPELINE_SAM_ENCODER_ONNX", "")
+PIPELINE_SAM_DECODER_ONNX = os.getenv("PIPELINE_SAM_DECODER_ONNX", "")
+PIPELINE_MASK_SIZE = env_int("PIPELINE_MASK_SIZE", 128)
 
 # --- Caches ---------------------------------------------------------------------------
 

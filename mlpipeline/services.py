@@ -1,0 +1,133 @@
+"""Analysing object-stored recordings: claim, download, run the pipeline, store, finish.
+
+Heavy libraries (mediapipe, onnxruntime, PyAV) are imported inside the functions, so the
+web process never loads them.
+"""
+
+from __future__ import annotations
+
+import logging
+import shutil
+import tempfile
+import time
+from pathlib import Path
+from uuid import UUID
+
+from django.conf import settings
+from django.core.files import File
+from django.core.files.storage import default_storage
+from django.db import transaction
+
+from assessments.models import Recording
+from assessments.storage_keys import recording_derived_prefix
+from backtracker_site.jobs import job_claim, job_fail, job_finish, job_progress, job_release
+from mlpipeline.models import FeatureSet
+
+logger = logging.getLogger(__name__)
+
+
+class TransientStorageError(Exception):
+    """Object storage could not be reached; the job goes back to the queue for a retry."""
+
+
+def pipeline_config():
+    """The pipeline configuration chosen by the operator in settings."""
+    from mlpipeline.processing.pipeline import PipelineConfig
+
+    return PipelineConfig(
+        pose_backend=settings.PIPELINE_POSE_BACKEND,
+        segmenter=settings.PIPELINE_SEGMENTER,
+        higherhrnet_path=settings.PIPELINE_HIGHERHRNET_ONNX or None,
+        sam_encoder_path=settings.PIPELINE_SAM_ENCODER_ONNX or None,
+        sam_decoder_path=settings.PIPELINE_SAM_DECODER_ONNX or None,
+        mask_size=settings.PIPELINE_MASK_SIZE,
+    )
+
+
+def download_to(key: str, folder: Path) -> Path:
+    """Copy an object to a local file with a server-chosen name ending in .mp4."""
+    target = folder / "source.mp4"
+    try:
+        with default_storage.open(key, "rb") as source, open(target, "wb") as out:
+            shutil.copyfileobj(source, out, length=1 << 20)
+    except FileNotFoundError:
+        raise
+    except Exception as exc:  # connection errors from botocore, NFS hiccups, ...
+        raise TransientStorageError(f"could not download {key}") from exc
+    return target
+
+
+def upload_folder(folder: Path, prefix: str) -> None:
+    """Store every file of `folder` under `prefix`, replacing what a crashed run left."""
+    try:
+        for path in sorted(folder.rglob("*")):
+            if path.is_file():
+                key = prefix + path.relative_to(folder).as_posix()
+                if default_storage.exists(key):
+                    default_storage.delete(key)
+                with open(path, "rb") as handle:
+                    default_storage.save(key, File(handle))
+    except Exception as exc:
+        raise TransientStorageError(f"could not store results under {prefix}") from exc
+
+
+def recording_analyse(*, recording_id: UUID | str) -> None:
+    """Analyse one recording exactly once; a no-op unless this call claims it."""
+    from mlpipeline.processing.errors import PipelineError
+    from mlpipeline.processing.output import write_outputs
+    from mlpipeline.processing.pipeline import PIPELINE_VERSION, run_pipeline
+
+    if not job_claim(Recording, recording_id):
+        return
+    recording = Recording.objects.get(pk=recording_id)
+    started = time.monotonic()
+    last_report = [0.0]
+
+    def report(stage: str, percent: float) -> None:
+        now = time.monotonic()
+        if now - last_report[0] >= 1.0 or percent >= 100:  # at most one UPDATE a second
+            last_report[0] = now
+            job_progress(Recording, recording_id, stage=stage, percent=int(percent))
+
+    with tempfile.TemporaryDirectory(prefix="backtracker-") as tmp:
+        folder = Path(tmp)
+        try:
+            source = download_to(recording.source_key, folder)
+            result = run_pipeline(source, recording.task, pipeline_config(), report)
+            out = folder / "out"
+            write_outputs(result, out)
+            prefix = recording_derived_prefix(patient_id=recording.patient_id,
+                                              recording_id=recording.id,
+                                              pipeline_version=PIPELINE_VERSION)
+            upload_folder(out, prefix)
+        except TransientStorageError:
+            job_release(Recording, recording_id)
+            raise
+        except FileNotFoundError:
+            job_fail(Recording, recording_id, code="source_missing",
+                     message="The video was not found in storage; please record it again.")
+            return
+        except PipelineError as exc:
+            logger.info("recording %s rejected: %s (%s)", recording_id, exc.code, exc.detail)
+            job_fail(Recording, recording_id, code=exc.code, message=exc.message)
+            return
+        except Exception:
+            job_release(Recording, recording_id)  # unexpected: let the retry/reconciler try
+            raise
+
+    with transaction.atomic():
+        FeatureSet.objects.update_or_create(
+            recording=recording,
+            pipeline_version=PIPELINE_VERSION,
+            defaults={
+                "prefix": prefix,
+                "fps": result.fps,
+                "frame_count": len(result.frames),
+                "mask_count": len(result.back_masks),
+                "qc_ok": result.qc.ok,
+                "qc_issues": result.qc.as_dict()["issues"],
+                "motion_features": result.motion_features,
+            },
+        )
+        job_finish(Recording, recording_id)
+    logger.info("recording %s analysed in %.1f s", recording_id, time.monotonic() - started)
