@@ -319,11 +319,13 @@ CELERY_VISIBILITY_TIMEOUT = env_int("CELERY_VISIBILITY_TIMEOUT", 7 * 3600)
 
 if CELERY_BROKER_URL.startswith("filesystem://"):
     CELERY_QUEUE_FOLDER.mkdir(parents=True, exist_ok=True)
+    (CELERY_QUEUE_FOLDER.parent / "control").mkdir(exist_ok=True)
     # The embedded broker has no visibility timeout: the reconciler re-enqueues work
     # whose worker died (DESIGN: a SIGKILLed whole worker loses its running task).
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(CELERY_QUEUE_FOLDER),
         "data_folder_out": str(CELERY_QUEUE_FOLDER),
+        "control_folder": str(CELERY_QUEUE_FOLDER.parent / "control"),
         "polling_interval": 0.5,
     }
 else:
