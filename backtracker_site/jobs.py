@@ -8,6 +8,8 @@ Flow: a service creates a QueuedJob row and calls ``enqueue_on_commit``; the tas
 from __future__ import annotations
 
 import logging
+import os
+import socket
 from datetime import timedelta
 from uuid import UUID
 
@@ -57,22 +59,47 @@ def enqueue_on_commit(job: QueuedJob) -> None:
     transaction.on_commit(lambda: send_job(model, job_id))
 
 
+def this_process() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def process_is_gone(claimed_by: str) -> bool:
+    """True when `claimed_by` names a process on this host that no longer runs."""
+    host, _, pid = claimed_by.rpartition(":")
+    if host != socket.gethostname() or not pid.isdigit():
+        return False  # another machine: only the reconciler's timeout can tell
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False
+    return False
+
+
 def job_claim(model: type[QueuedJob], job_id: UUID | str) -> bool:
     """Move the job QUEUED -> RUNNING; True only for the one caller that did it.
 
-    A job that already used all its attempts is not claimed (the reconciler fails it),
-    so a task that crashes its worker every time cannot loop for ever.
+    A redelivered message whose previous runner died on this host (a killed pool child)
+    takes the job over at once. A job that used all its attempts is not claimed (the
+    reconciler fails it), so a task that kills its worker every time cannot loop for ever.
     """
-    claimed = model.objects.filter(
-        pk=job_id, status=JobStatus.QUEUED, attempts__lt=settings.MAX_JOB_ATTEMPTS
-    ).update(
-        status=JobStatus.RUNNING,
-        started_at=timezone.now(),
-        attempts=F("attempts") + 1,
-        stage="started",
-        percent=0,
-    )
-    return claimed == 1
+    me = this_process()
+    fields = {"status": JobStatus.RUNNING, "started_at": timezone.now(),
+              "attempts": F("attempts") + 1, "stage": "started", "percent": 0,
+              "claimed_by": me}
+    below_limit = {"pk": job_id, "attempts__lt": settings.MAX_JOB_ATTEMPTS}
+    if model.objects.filter(status=JobStatus.QUEUED, **below_limit).update(**fields) == 1:
+        return True
+    holder = model.objects.filter(pk=job_id, status=JobStatus.RUNNING).values_list(
+        "claimed_by", flat=True).first()
+    if holder and holder != me and process_is_gone(holder):
+        logger.warning("taking over %s %s from dead process %s", model._meta.label, job_id,
+                       holder)
+        taken = model.objects.filter(status=JobStatus.RUNNING, claimed_by=holder,
+                                     **below_limit).update(**fields)
+        return taken == 1
+    return False
 
 
 def job_progress(model: type[QueuedJob], job_id: UUID | str, *, stage: str, percent: int) -> None:

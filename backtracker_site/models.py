@@ -33,6 +33,7 @@ class QueuedJob(models.Model):
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
     attempts = models.PositiveSmallIntegerField(default=0)
+    claimed_by = models.CharField(max_length=200, blank=True)  # "host:pid" of the runner
     stage = models.CharField(max_length=64, blank=True)
     percent = models.PositiveSmallIntegerField(default=0)
     error_code = models.CharField(max_length=64, blank=True)

@@ -119,31 +119,51 @@ class Worker:
 
 
 @pytest.fixture
-def celery_worker(django_db_setup, django_db_blocker, tmp_path, settings):
-    """Start a worker against the test database; tests using it need transaction=True."""
-    from django.db import connection
+def start_worker(django_db_setup, django_db_blocker, tmp_path, settings):
+    """Factory: start a worker against the test database and this test's storage.
 
+    Tests using it need ``django_db(transaction=True)`` so the worker sees their rows.
+    With S3 settings active (the s3_storage fixture) the worker uses the same bucket;
+    otherwise both share a local media folder.
+    """
+    from django.db import connection
 
     with django_db_blocker.unblock():
         database_name = connection.settings_dict["NAME"]
-    broker = settings.CELERY_BROKER_URL
-    if broker.startswith("redis"):
+    if settings.CELERY_BROKER_URL.startswith("redis"):
         import redis
 
-        redis.Redis.from_url(broker).flushdb()
-    else:
-        # The embedded broker: share this session's queue folder with the worker.
-        os.makedirs(settings.CELERY_QUEUE_FOLDER, exist_ok=True)
-    # The worker and the test share one media folder, like the web and worker processes.
-    var_dir = tmp_path / "worker-var"
-    settings.STORAGES = {**settings.STORAGES, "default": {
-        "BACKEND": "django.core.files.storage.FileSystemStorage",
-        "OPTIONS": {"location": str(var_dir / "media")},
-    }}
-    env = worker_environment(database_name, {"BACKTRACKER_VAR_DIR": str(var_dir)})
-    worker = Worker(env, tmp_path / "worker.log")
-    yield worker
-    worker.stop()
+        redis.Redis.from_url(settings.CELERY_BROKER_URL).flushdb()
+    workers: list[Worker] = []
+
+    def start(extra_env: dict[str, str] | None = None) -> Worker:
+        var_dir = tmp_path / "worker-var"
+        env = {"BACKTRACKER_VAR_DIR": str(var_dir)}
+        if getattr(settings, "AWS_STORAGE_BUCKET_NAME", ""):
+            env.update(AWS_STORAGE_BUCKET_NAME=settings.AWS_STORAGE_BUCKET_NAME,
+                       AWS_S3_ENDPOINT_URL=settings.AWS_S3_ENDPOINT_URL,
+                       AWS_S3_REGION_NAME=settings.AWS_S3_REGION_NAME,
+                       AWS_ACCESS_KEY_ID="testing", AWS_SECRET_ACCESS_KEY="testing")
+        else:
+            settings.STORAGES = {**settings.STORAGES, "default": {
+                "BACKEND": "django.core.files.storage.FileSystemStorage",
+                "OPTIONS": {"location": str(var_dir / "media")},
+            }}
+        env.update(extra_env or {})
+        worker = Worker(worker_environment(database_name, env),
+                        tmp_path / f"worker{len(workers)}.log")
+        workers.append(worker)
+        return worker
+
+    yield start
+    for worker in workers:
+        worker.stop()
+
+
+@pytest.fixture
+def celery_worker(start_worker):
+    """One worker on every queue, sharing this test's database and storage."""
+    return start_worker()
 
 
 def wait_until(predicate, timeout: float = 60, interval: float = 0.25):
