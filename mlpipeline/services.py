@@ -58,9 +58,13 @@ def download_to(key: str, folder: Path) -> Path:
 
 
 def upload_folder(folder: Path, prefix: str) -> None:
-    """Store every file of `folder` under `prefix`, replacing what a crashed run left."""
+    """Store every file of `folder` under `prefix`, replacing what a crashed run left.
+
+    features.json goes last: its presence means the folder is complete.
+    """
+    files = sorted(folder.rglob("*"), key=lambda path: (path.name == "features.json", path))
     try:
-        for path in sorted(folder.rglob("*")):
+        for path in files:
             if path.is_file():
                 key = prefix + path.relative_to(folder).as_posix()
                 if default_storage.exists(key):
