@@ -15,7 +15,7 @@ from django.db import IntegrityError, transaction
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from rest_framework import serializers
-from rest_framework_simplejwt.exceptions import InvalidToken, TokenError
+from rest_framework_simplejwt.exceptions import InvalidToken, TokenBackendError, TokenError
 from rest_framework_simplejwt.serializers import TokenObtainPairSerializer
 from rest_framework_simplejwt.settings import api_settings
 from rest_framework_simplejwt.state import token_backend
@@ -71,7 +71,7 @@ class SingleUseTokenRefreshSerializer(serializers.Serializer):
     def validate(self, attrs: dict[str, Any]) -> dict[str, str]:
         try:
             payload = token_backend.decode(attrs["refresh"], verify=True)
-        except TokenError as exc:
+        except (TokenError, TokenBackendError) as exc:
             raise InvalidToken(str(exc)) from exc
         if payload.get(api_settings.TOKEN_TYPE_CLAIM) != "refresh" or "jti" not in payload:
             raise InvalidToken("Token has wrong type")

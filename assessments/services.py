@@ -8,6 +8,7 @@ from typing import Any
 
 from django.contrib.auth.hashers import make_password
 from django.contrib.auth.tokens import default_token_generator
+from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.core.mail import send_mail
@@ -80,8 +81,8 @@ def user_activate(*, uidb64: str, token: str) -> bool:
     """Activate the account the link was made for; False for any invalid link."""
     try:
         user = User.objects.get(pk=force_str(urlsafe_base64_decode(uidb64)))
-    except (User.DoesNotExist, ValueError, TypeError, OverflowError):
-        return False
+    except (User.DoesNotExist, ValueError, TypeError, OverflowError, ValidationError):
+        return False  # a damaged link: not base64, not a UUID, no such user
     if user.is_active:
         return True
     if not default_token_generator.check_token(user, token):

@@ -26,7 +26,8 @@ class PhysiotherapistSummarySerializer(serializers.ModelSerializer):
 
 
 class MeSerializer(serializers.ModelSerializer):
-    patient_id = serializers.UUIDField(source="patient.id", read_only=True, default=None)
+    patient_id = serializers.UUIDField(source="patient.id", read_only=True, allow_null=True,
+                                       default=None)
 
     class Meta:
         model = User

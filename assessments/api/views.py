@@ -21,6 +21,8 @@ from assessments.auth import LOCKOUT_MESSAGE, LogoutSerializer
 from assessments.models import Consent, User
 from backtracker_site.api.errors import ApiError, error_body
 
+UUID_PATTERN = "[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12}"
+
 
 class IsPatientRole(permissions.BasePermission):
     message = "Only the patient can do this."
@@ -125,6 +127,8 @@ class PatientViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
                      mixins.UpdateModelMixin, viewsets.GenericViewSet):
     """Patients the caller may see: themselves, their caseload, or everyone for admins."""
 
+    lookup_value_regex = UUID_PATTERN
+
     http_method_names = ["get", "patch"]
     search_fields = ["user__email", "user__first_name", "user__last_name"]
     ordering_fields = ["created_at", "year_of_birth", "user__last_name"]
@@ -153,6 +157,8 @@ class ConsentDocumentListApi(generics.ListAPIView):
 
 class ConsentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """Consent records; only the patient grants or withdraws their own consent."""
+
+    lookup_value_regex = UUID_PATTERN
 
     serializer_class = s.ConsentSerializer
     filterset_fields = ["purpose", "patient"]
@@ -184,6 +190,8 @@ class ConsentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
 class DataExportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
                         viewsets.GenericViewSet):
     """Machine-readable copies of a patient's data, built in the background."""
+
+    lookup_value_regex = UUID_PATTERN
 
     serializer_class = s.DataExportSerializer
     permission_classes = [permissions.IsAuthenticated, IsPatientOrAdminRole]

@@ -40,8 +40,9 @@ def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response |
     if isinstance(exc, ApiError):
         response.data = error_body(exc.error_code, str(exc.detail))
     elif isinstance(exc, exceptions.ValidationError):
+        details = exc.detail if isinstance(exc.detail, dict) else {"non_field_errors": exc.detail}
         response.data = error_body(
-            "invalid", "Some fields are missing or invalid; see details.", exc.detail
+            "invalid", "Some fields are missing or invalid; see details.", details
         )
     else:
         detail = getattr(exc, "detail", str(exc))
