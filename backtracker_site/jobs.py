@@ -118,14 +118,15 @@ def job_release(model: type[QueuedJob], job_id: UUID | str) -> None:
 def job_finish(model: type[QueuedJob], job_id: UUID | str, **fields: object) -> None:
     """Mark a RUNNING job done, storing its result fields in the same UPDATE."""
     model.objects.filter(pk=job_id, status=JobStatus.RUNNING).update(
-        status=JobStatus.DONE, stage="done", percent=100, finished_at=timezone.now(), **fields
+        status=JobStatus.DONE, stage="done", percent=100, finished_at=timezone.now(),
+        **model.end_fields, **fields,
     )
 
 
 def job_fail(model: type[QueuedJob], job_id: UUID | str, *, code: str, message: str) -> None:
     model.objects.filter(pk=job_id).exclude(status=JobStatus.DONE).update(
         status=JobStatus.FAILED, error_code=code, error_message=message,
-        finished_at=timezone.now(),
+        finished_at=timezone.now(), **model.end_fields,
     )
 
 
@@ -145,7 +146,7 @@ def reconcile_queued_work() -> dict[str, int]:
         stale_running.filter(attempts__gte=settings.MAX_JOB_ATTEMPTS).update(
             status=JobStatus.FAILED, error_code="worker_lost",
             error_message="Processing stopped repeatedly; please try again later.",
-            finished_at=now,
+            finished_at=now, **model.end_fields,
         )
         stale_running.update(status=JobStatus.QUEUED, queued_at=queued_before, stage="requeued")
         model.objects.filter(
@@ -153,6 +154,7 @@ def reconcile_queued_work() -> dict[str, int]:
         ).update(
             status=JobStatus.FAILED, error_code="gave_up", finished_at=now,
             error_message="Processing failed repeatedly; please try again later.",
+            **model.end_fields,
         )
 
         stale = model.objects.filter(

@@ -25,6 +25,8 @@ class QueuedJob(models.Model):
 
     task_name: str = ""
     queue: str = "default"
+    # Extra field values written whenever the job ends (DONE or FAILED).
+    end_fields: dict[str, object] = {}
 
     status = models.CharField(
         max_length=16, choices=JobStatus.choices, default=JobStatus.QUEUED, db_index=True
