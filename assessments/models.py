@@ -211,8 +211,11 @@ class Recording(QueuedJob):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="recordings")
     task = models.CharField(max_length=10, choices=Task.choices)
-    source_key = models.CharField(max_length=255, unique=True)  # server-generated, never a
-    size_bytes = models.PositiveBigIntegerField(null=True, blank=True)  # client file name
+    source_key = models.CharField(max_length=255, unique=True)  # server-made, never client text
+    size_bytes = models.PositiveBigIntegerField(null=True, blank=True)
+    content_type = models.CharField(max_length=40, default="video/mp4")
+    upload_mode = models.CharField(max_length=10, blank=True)  # post, multipart, chunked
+    upload_id = models.CharField(max_length=255, blank=True)  # S3 multipart upload ID
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -12,7 +12,15 @@ from uuid import UUID
 from django.db.models import Model, OuterRef, QuerySet, Subquery
 from django.http import Http404
 
-from assessments.models import Consent, ConsentDocument, ConsentPurpose, DataExport, Patient, User
+from assessments.models import (
+    Consent,
+    ConsentDocument,
+    ConsentPurpose,
+    DataExport,
+    Patient,
+    Recording,
+    User,
+)
 
 M = TypeVar("M", bound=Model)
 
@@ -58,6 +66,10 @@ def consents_for_user(user: User) -> QuerySet[Consent]:
 
 def exports_for_user(user: User) -> QuerySet[DataExport]:
     return scope_to_user(DataExport.objects.all(), user, patient_path="patient")
+
+
+def recordings_for_user(user: User) -> QuerySet[Recording]:
+    return scope_to_user(Recording.objects.all(), user, patient_path="patient")
 
 
 def consent_document_current(purpose: str) -> ConsentDocument | None:

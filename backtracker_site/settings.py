@@ -274,6 +274,7 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "RoleEnum": "assessments.models.User.Role",
         "ConsentPurposeEnum": "assessments.models.ConsentPurpose",
+        "JobStatusEnum": "backtracker_site.models.JobStatus",
     },
 }
 
@@ -312,6 +313,12 @@ STORAGES = {
     "default": DEFAULT_STORAGE,
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
+
+# Recordings go straight to storage (presigned S3 or resumable chunks), never in one body.
+UPLOAD_MAX_BYTES = env_int("UPLOAD_MAX_BYTES", 300 * 1024 * 1024)
+UPLOAD_PART_BYTES = env_int("UPLOAD_PART_BYTES", 8 * 1024 * 1024)
+# Larger files use a resumable multipart upload instead of one presigned POST.
+UPLOAD_SINGLE_POST_MAX_BYTES = env_int("UPLOAD_SINGLE_POST_MAX_BYTES", 50 * 1024 * 1024)
 
 # --- Celery ---------------------------------------------------------------------------
 # Queues: "default" for light housekeeping, "video" for recording processing,
@@ -377,6 +384,10 @@ CELERY_BEAT_SCHEDULE = {
     "reconcile-queued-work": {
         "task": "backtracker_site.tasks.reconcile_queued_work",
         "schedule": RECONCILE_INTERVAL_SECONDS,
+    },
+    "abort-stale-uploads": {
+        "task": "assessments.tasks.abort_stale_uploads",
+        "schedule": 3600,
     },
 }
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celery" / "beat-schedule")

@@ -2,9 +2,18 @@ from __future__ import annotations
 
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError as DjangoValidationError
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from assessments.models import Consent, ConsentDocument, DataExport, Patient, User
+from assessments.models import (
+    Consent,
+    ConsentDocument,
+    DataExport,
+    Patient,
+    Recording,
+    Task,
+    User,
+)
 
 
 class UserSummarySerializer(serializers.ModelSerializer):
@@ -130,3 +139,53 @@ class DataExportSerializer(serializers.ModelSerializer):
 
 class DataExportRequestSerializer(serializers.Serializer):
     patient = serializers.UUIDField()
+
+
+class RecordingSerializer(serializers.ModelSerializer):
+    qc = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Recording
+        fields = ["id", "patient", "task", "status", "stage", "percent", "size_bytes",
+                  "created_at", "finished_at", "error_code", "error_message", "qc"]
+        read_only_fields = fields
+
+    @extend_schema_field({"type": "object", "nullable": True, "properties": {
+        "ok": {"type": "boolean"},
+        "issues": {"type": "array", "items": {"type": "object", "properties": {
+            "code": {"type": "string"}, "message": {"type": "string"}}}}}})
+    def get_qc(self, recording: Recording) -> dict | None:
+        """The quality check of the newest analysis: what, if anything, to record again."""
+        latest = recording.feature_sets.first()
+        if latest is None:
+            return None
+        return {"ok": latest.qc_ok, "issues": latest.qc_issues}
+
+
+class RecordingCreateSerializer(serializers.Serializer):
+    task = serializers.ChoiceField(choices=Task.choices)
+    content_type = serializers.ChoiceField(choices=["video/mp4", "video/quicktime"])
+    size_bytes = serializers.IntegerField(min_value=1)
+
+
+class UploadPartSerializer(serializers.Serializer):
+    number = serializers.IntegerField()
+    size = serializers.IntegerField()
+    url = serializers.CharField()
+
+
+class UploadInstructionsSerializer(serializers.Serializer):
+    mode = serializers.ChoiceField(choices=["post", "multipart", "chunked"])
+    expires_in = serializers.IntegerField()
+    url = serializers.CharField(required=False, help_text="post: where to POST the form")
+    fields = serializers.DictField(child=serializers.CharField(), required=False,
+                                   help_text="post: form fields to send before the file")
+    part_count = serializers.IntegerField(required=False)
+    stored_parts = serializers.ListField(child=serializers.IntegerField(), required=False)
+    parts = UploadPartSerializer(many=True, required=False,
+                                 help_text="multipart/chunked: the parts still to send")
+
+
+class RecordingStartedSerializer(serializers.Serializer):
+    recording = RecordingSerializer()
+    upload = UploadInstructionsSerializer()

@@ -7,6 +7,7 @@ router = SimpleRouter(trailing_slash=False)
 router.register("patients", views.PatientViewSet, basename="patient")
 router.register("consents", views.ConsentViewSet, basename="consent")
 router.register("exports", views.DataExportViewSet, basename="export")
+router.register("recordings", views.RecordingViewSet, basename="recording")
 
 urlpatterns = [
     path("auth/token", views.TokenObtainApi.as_view(), name="token-obtain"),

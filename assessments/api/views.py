@@ -1,12 +1,14 @@
 from __future__ import annotations
 
+from django.conf import settings
 from django.core.files.storage import default_storage
 from django.http import FileResponse, Http404
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import generics, mixins, permissions, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import AuthenticationFailed
+from rest_framework.parsers import BaseParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
@@ -15,11 +17,12 @@ from rest_framework_simplejwt.exceptions import TokenError
 from rest_framework_simplejwt.tokens import RefreshToken
 from rest_framework_simplejwt.views import TokenObtainPairView, TokenRefreshView
 
-from assessments import selectors, services
+from assessments import selectors, services, uploads
 from assessments.api import serializers as s
 from assessments.auth import LOCKOUT_MESSAGE, LogoutSerializer
 from assessments.models import Consent, User
 from backtracker_site.api.errors import ApiError, error_body
+from backtracker_site.models import JobStatus
 
 UUID_PATTERN = "[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12}"
 
@@ -222,3 +225,75 @@ class DataExportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
             raise Http404 from None
         return FileResponse(handle, as_attachment=True, content_type="application/json",
                             filename=f"backtracker-export-{export.patient_id}.json")
+
+
+class RawBytesParser(BaseParser):
+    """A chunk of a chunked upload, as raw bytes (never larger than one part)."""
+
+    media_type = "application/octet-stream"
+
+    def parse(self, stream, media_type=None, parser_context=None) -> bytes:
+        limit = settings.UPLOAD_PART_BYTES
+        body = stream.read(limit + 1) if stream is not None else b""
+        if len(body) > limit:
+            raise ApiError(code="bad_chunk", status_code=413,
+                           message=f"A chunk is at most {limit} bytes.")
+        return body
+
+
+class RecordingViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
+                       viewsets.GenericViewSet):
+    """Bend recordings: start an upload, send it, complete it, follow the analysis."""
+
+    lookup_value_regex = UUID_PATTERN
+    serializer_class = s.RecordingSerializer
+    filterset_fields = ["task", "status", "patient"]
+    ordering = ["-created_at"]
+
+    def get_queryset(self):
+        return selectors.recordings_for_user(self.request.user).prefetch_related("feature_sets")
+
+    def get_permissions(self):
+        if self.action in ("create", "upload", "chunk", "complete"):
+            return [permissions.IsAuthenticated(), IsPatientRole()]
+        return super().get_permissions()
+
+    @extend_schema(request=s.RecordingCreateSerializer,
+                   responses={201: s.RecordingStartedSerializer})
+    def create(self, request: Request) -> Response:
+        """Start a recording's upload; the answer says where and how to send the bytes."""
+        data = s.RecordingCreateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        recording, upload = uploads.recording_start_upload(patient=request.user.patient,
+                                                           **data.validated_data)
+        body = {"recording": s.RecordingSerializer(recording).data, "upload": upload}
+        return Response(body, status=status.HTTP_201_CREATED)
+
+    @extend_schema(responses={200: s.UploadInstructionsSerializer})
+    @action(detail=True, methods=["get"])
+    def upload(self, request: Request, pk: str) -> Response:
+        """Resume: which parts are stored, and fresh URLs for the missing ones."""
+        recording = self.get_object()
+        if recording.status != JobStatus.PENDING:
+            raise ApiError(code="not_uploading", status_code=409,
+                           message="This recording is not waiting for an upload.")
+        return Response(uploads.upload_instructions(recording))
+
+    @extend_schema(request={"application/octet-stream": OpenApiTypes.BINARY},
+                   responses={204: None},
+                   parameters=[OpenApiParameter("number", int, OpenApiParameter.PATH)])
+    @action(detail=True, methods=["put"], url_path=r"chunks/(?P<number>[0-9]{1,5})",
+            parser_classes=[RawBytesParser])
+    def chunk(self, request: Request, pk: str, number: str) -> Response:
+        """Send one numbered chunk (local storage); sending it again replaces it."""
+        recording = self.get_object()
+        body = request.data if isinstance(request.data, bytes) else b""
+        uploads.chunk_store(recording=recording, number=int(number), body=body)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+    @extend_schema(request=None, responses={200: s.RecordingSerializer})
+    @action(detail=True, methods=["post"])
+    def complete(self, request: Request, pk: str) -> Response:
+        """Check the stored video and queue its analysis (repeating this changes nothing)."""
+        recording = uploads.upload_complete(recording=self.get_object())
+        return Response(s.RecordingSerializer(recording).data)

@@ -22,6 +22,7 @@ from drf_spectacular.generators import SchemaGenerator
 
 from assessments.models import ConsentPurpose, DataExport
 from assessments.services import consent_grant
+from assessments.uploads import recording_start_upload
 from backtracker_site.models import JobStatus
 from tests.factories import AdminFactory, PatientFactory, PhysiotherapistFactory, bearer
 
@@ -76,6 +77,15 @@ MATRIX = [
         target="patient", body={"patient": "{id}"}),
     Row("GET", "/api/v1/exports/{id}", EXPORT_ON_A, target="export"),
     Row("GET", "/api/v1/exports/{id}/download", EXPORT_ON_A, target="export"),
+    Row("GET", "/api/v1/recordings", signed_in(200)),
+    Row("POST", "/api/v1/recordings", signed_in(403, patient_a=201, patient_b=201),
+        body={"task": "forward", "content_type": "video/mp4", "size_bytes": 2_000_000}),
+    Row("GET", "/api/v1/recordings/{id}", OWN_OBJECT, target="recording"),
+    Row("GET", "/api/v1/recordings/{id}/upload", PATIENT_ONLY_ON_A, target="recording"),
+    Row("PUT", "/api/v1/recordings/{id}/chunks/{number}",
+        signed_in(403, patient_a=400, patient_b=404), target="recording"),
+    Row("POST", "/api/v1/recordings/{id}/complete",
+        signed_in(403, patient_a=409, patient_b=404), target="recording"),
 ]
 
 
@@ -106,15 +116,19 @@ def world(db):
     patient_a.physiotherapist = physio_a  # "unlinked" loses A after its token was issued
     patient_a.save()
     consent_grant(patient=patient_a, purpose=ConsentPurpose.CARE)
+    consent_grant(patient=patient_b, purpose=ConsentPurpose.CARE)
     consent = consent_grant(patient=patient_a, purpose=ConsentPurpose.MODEL_TRAINING)
+    recording, _ = recording_start_upload(patient=patient_a, task="forward",
+                                          content_type="video/mp4", size_bytes=2_000_000)
     key = default_storage.save(f"exports/{patient_a.id}/x.json", ContentFile(b"{}"))
     export = DataExport.objects.create(patient=patient_a, status=JobStatus.DONE, file_key=key)
-    return {"headers": headers, "patient": patient_a, "consent": consent, "export": export}
+    return {"headers": headers, "patient": patient_a, "consent": consent, "export": export,
+            "recording": recording}
 
 
 def fill(value, object_id: str):
     if isinstance(value, str):
-        return value.replace("{id}", object_id)
+        return value.replace("{id}", object_id).replace("{number}", "1")
     if isinstance(value, dict):
         return {k: fill(v, object_id) for k, v in value.items()}
     return value
