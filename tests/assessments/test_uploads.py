@@ -136,7 +136,6 @@ def test_pending_uploads_are_limited(api_client, patient) -> None:
 @pytest.mark.services
 def test_presigned_post_pins_key_type_size_and_expiry(api_client, patient, video_bytes,
                                                       s3_storage) -> None:
-    client, bucket = s3_storage
     started = start(api_client, patient, len(video_bytes))
     upload = started.json()["upload"]
     assert upload["mode"] == "post"
