@@ -5,6 +5,7 @@ from assessments.models import (
     Consent,
     ConsentDocument,
     DataExport,
+    Instrument,
     Patient,
     PhenotypeLabel,
     PromScore,
@@ -81,3 +82,16 @@ class PhenotypeLabelAdmin(admin.ModelAdmin):
 class PromScoreAdmin(admin.ModelAdmin):
     list_display = ["patient", "instrument", "total", "band", "source", "recorded_at"]
     list_filter = ["instrument", "source"]
+
+
+@admin.register(Instrument)
+class InstrumentAdmin(admin.ModelAdmin):
+    """Structure and scoring as JSON; wording is loaded from the clinic's licensed file
+    (here, or with `manage.py load_prom_wording FILE`)."""
+
+    list_display = ["code", "version", "is_current", "has_wording"]
+    list_filter = ["is_current"]
+
+    @admin.display(boolean=True, description="licensed wording loaded")
+    def has_wording(self, instrument: Instrument) -> bool:
+        return bool(instrument.wording)

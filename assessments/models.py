@@ -253,6 +253,31 @@ class PhenotypeLabel(models.Model):
         return f"{self.phenotype} for {self.patient} ({self.source})"
 
 
+class Instrument(models.Model):
+    """A questionnaire's structure and scoring rules as data (see prom_scoring.py).
+
+    ``wording`` maps item numbers to licensed item text; it ships empty (the wording of
+    several instruments is copyrighted) and an admin loads it from a licensed file.
+    """
+
+    code = models.CharField(max_length=20)
+    version = models.CharField(max_length=40)
+    definition = models.JSONField()
+    wording = models.JSONField(default=dict, blank=True)
+    is_current = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["code"]
+        constraints = [
+            models.UniqueConstraint(fields=["code", "version"], name="unique_instrument_version"),
+            models.UniqueConstraint(fields=["code"], condition=Q(is_current=True),
+                                    name="one_current_version_per_instrument"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.definition.get('name', self.code)} ({self.version})"
+
+
 class PromScore(models.Model):
     """One scored questionnaire (total, subscales, band), kept as history per patient."""
 
@@ -262,6 +287,8 @@ class PromScore(models.Model):
 
     patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="prom_scores")
     instrument = models.CharField(max_length=20)  # vas, odi, pcs, pseq, sbt, tsk, csq, pass20
+    instrument_version = models.CharField(max_length=40, blank=True)
+    answers = models.JSONField(default=list, blank=True)  # empty for imported totals
     total = models.FloatField()
     subscales = models.JSONField(default=dict, blank=True)
     band = models.CharField(max_length=40, blank=True)

@@ -17,7 +17,9 @@ from assessments.models import (
     ConsentDocument,
     ConsentPurpose,
     DataExport,
+    Instrument,
     Patient,
+    PromScore,
     Recording,
     User,
 )
@@ -66,6 +68,15 @@ def consents_for_user(user: User) -> QuerySet[Consent]:
 
 def exports_for_user(user: User) -> QuerySet[DataExport]:
     return scope_to_user(DataExport.objects.all(), user, patient_path="patient")
+
+
+def instrument_definitions_current() -> dict[str, dict]:
+    """Questionnaire code -> definition of the version in use."""
+    return {i.code: i.definition for i in Instrument.objects.filter(is_current=True)}
+
+
+def prom_scores_for_user(user: User) -> QuerySet[PromScore]:
+    return scope_to_user(PromScore.objects.all(), user, patient_path="patient")
 
 
 def recordings_for_user(user: User) -> QuerySet[Recording]:

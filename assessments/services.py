@@ -13,12 +13,22 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.core.mail import send_mail
 from django.db import transaction
+from django.http import Http404
 from django.utils import timezone
 from django.utils.encoding import force_bytes, force_str
 from django.utils.http import urlsafe_base64_decode, urlsafe_base64_encode
 
-from assessments.models import Consent, ConsentPurpose, DataExport, Patient, User
-from assessments.selectors import consent_document_current
+from assessments import prom_scoring
+from assessments.models import (
+    Consent,
+    ConsentPurpose,
+    DataExport,
+    Instrument,
+    Patient,
+    PromScore,
+    User,
+)
+from assessments.selectors import consent_document_current, patient_has_active_consent
 from backtracker_site.api.errors import ApiError
 from backtracker_site.jobs import enqueue_on_commit, job_claim, job_fail, job_finish
 
@@ -184,3 +194,37 @@ def data_export_build(*, export_id: str) -> None:
         raise
     job_finish(DataExport, export_id, file_key=stored_key)
     logger.info("data export %s written (%d bytes)", export_id, len(body))
+
+
+# --- Questionnaires ---------------------------------------------------------------------
+
+
+def prom_submit(*, patient: Patient, code: str, answers: list[int | None]) -> PromScore:
+    """Score one questionnaire with the version in use and keep it in the history."""
+    instrument = Instrument.objects.filter(code=code, is_current=True).first()
+    if instrument is None:
+        raise Http404
+    if not patient_has_active_consent(patient=patient, purpose=ConsentPurpose.CARE):
+        raise ApiError(code="consent_required", status_code=403,
+                       message="Agree to the care consent before answering questionnaires.")
+    try:
+        result = prom_scoring.score(instrument.definition, answers)
+    except prom_scoring.ScoringError as exc:
+        raise ApiError(code="invalid_answers", message=str(exc)) from exc
+    return PromScore.objects.create(
+        patient=patient, instrument=code, instrument_version=instrument.version,
+        answers=list(answers), total=result.total, subscales=result.subscales,
+        band=result.band, source=PromScore.Source.APP,
+    )
+
+
+def instrument_load_wording(*, code: str, version: str, items: dict[str, str]) -> Instrument:
+    """Attach licensed item wording to an instrument version (keys are item numbers)."""
+    instrument = Instrument.objects.get(code=code, version=version)
+    count = instrument.definition["items"]
+    numbers = {int(number) for number in items}
+    if numbers != set(range(1, count + 1)):
+        raise ValueError(f"{code} {version} has items 1-{count}; the file gives {sorted(numbers)}")
+    instrument.wording = {str(int(number)): str(text) for number, text in items.items()}
+    instrument.save(update_fields=["wording"])
+    return instrument

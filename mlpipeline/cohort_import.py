@@ -29,7 +29,8 @@ from assessments.models import (
     Task,
     User,
 )
-from assessments.proms import PROM_INSTRUMENTS, check_prom_total
+from assessments.prom_scoring import ScoringError, check_total
+from assessments.selectors import instrument_definitions_current
 from assessments.services import consent_grant
 from assessments.storage_keys import recording_source_key
 from backtracker_site.jobs import enqueue_on_commit
@@ -61,6 +62,7 @@ class ImportSummary:
 
 def read_cohort(folder: Path) -> list[CohortRow]:
     """Parse and check cohort.csv completely before anything is written."""
+    instruments = instrument_definitions_current()
     csv_path = folder / "cohort.csv"
     if not csv_path.is_file():
         raise CohortError(f"{csv_path} not found: a cohort folder needs a cohort.csv")
@@ -69,7 +71,8 @@ def read_cohort(folder: Path) -> list[CohortRow]:
         missing = [c for c in REQUIRED_COLUMNS if c not in (reader.fieldnames or [])]
         if missing:
             raise CohortError(f"cohort.csv lacks the column(s) {', '.join(missing)}")
-        rows = [parse_row(folder, line, raw) for line, raw in enumerate(reader, start=2)]
+        rows = [parse_row(folder, line, raw, instruments)
+                for line, raw in enumerate(reader, start=2)]
     seen: set[str] = set()
     for row in rows:
         if row.participant_id in seen:
@@ -79,7 +82,8 @@ def read_cohort(folder: Path) -> list[CohortRow]:
     return rows
 
 
-def parse_row(folder: Path, line: int, raw: dict[str, str]) -> CohortRow:
+def parse_row(folder: Path, line: int, raw: dict[str, str],
+              instruments: dict[str, dict]) -> CohortRow:
     where = f"row {line}"
     participant = (raw.get("participant_id") or "").strip()
     if not participant:
@@ -100,7 +104,7 @@ def parse_row(folder: Path, line: int, raw: dict[str, str]) -> CohortRow:
             raise CohortError(f"{where}: {column} file {relative} not found")
         videos[task] = path
     proms = {}
-    for instrument in PROM_INSTRUMENTS:
+    for instrument, definition in instruments.items():
         value = (raw.get(instrument) or "").strip()
         if not value:
             continue
@@ -111,8 +115,8 @@ def parse_row(folder: Path, line: int, raw: dict[str, str]) -> CohortRow:
         if not math.isfinite(total):
             raise CohortError(f"{where}: {instrument} must be a number, not {value!r}")
         try:
-            check_prom_total(instrument, total)
-        except ValueError as exc:
+            check_total(definition, total)
+        except ScoringError as exc:
             raise CohortError(f"{where}: {exc}") from None
         proms[instrument] = total
     return CohortRow(line, participant, group, videos, proms)
@@ -151,7 +155,7 @@ def import_row(row: CohortRow, reference: str, physiotherapist: User | None,
     PromScore.objects.bulk_create([
         PromScore(patient=patient, instrument=name, total=total, source=PromScore.Source.IMPORT)
         for name, total in row.proms.items()
-    ])
+    ])  # imported totals carry no answers, so no band is claimed for them
     for task, path in row.videos.items():
         recording = Recording(patient=patient, task=task, status=JobStatus.QUEUED,
                               size_bytes=path.stat().st_size)

@@ -9,11 +9,14 @@ from assessments.models import (
     Consent,
     ConsentDocument,
     DataExport,
+    Instrument,
     Patient,
+    PromScore,
     Recording,
     Task,
     User,
 )
+from assessments.prom_scoring import item_range
 
 
 class UserSummarySerializer(serializers.ModelSerializer):
@@ -189,3 +192,47 @@ class UploadInstructionsSerializer(serializers.Serializer):
 class RecordingStartedSerializer(serializers.Serializer):
     recording = RecordingSerializer()
     upload = UploadInstructionsSerializer()
+
+
+class InstrumentItemSerializer(serializers.Serializer):
+    number = serializers.IntegerField()
+    text = serializers.CharField(help_text="licensed wording, or a neutral label")
+    min = serializers.IntegerField()
+    max = serializers.IntegerField()
+
+
+class InstrumentSerializer(serializers.ModelSerializer):
+    name = serializers.SerializerMethodField()
+    items = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Instrument
+        fields = ["code", "version", "name", "items"]
+        read_only_fields = fields
+
+    def get_name(self, instrument: Instrument) -> str:
+        return instrument.definition.get("name", instrument.code)
+
+    @extend_schema_field(InstrumentItemSerializer(many=True))
+    def get_items(self, instrument: Instrument) -> list[dict]:
+        definition = instrument.definition
+        items = []
+        for number in range(1, definition["items"] + 1):
+            low, high = item_range(definition, number)
+            text = instrument.wording.get(str(number)) or f"Item {number}"
+            items.append({"number": number, "text": text, "min": low, "max": high})
+        return items
+
+
+class PromAnswersSerializer(serializers.Serializer):
+    answers = serializers.ListField(child=serializers.IntegerField(allow_null=True),
+                                    max_length=100,
+                                    help_text="one answer per item, in order; null if skipped")
+
+
+class PromScoreSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = PromScore
+        fields = ["id", "patient", "instrument", "instrument_version", "total", "subscales",
+                  "band", "source", "recorded_at"]
+        read_only_fields = fields

@@ -8,6 +8,8 @@ router.register("patients", views.PatientViewSet, basename="patient")
 router.register("consents", views.ConsentViewSet, basename="consent")
 router.register("exports", views.DataExportViewSet, basename="export")
 router.register("recordings", views.RecordingViewSet, basename="recording")
+router.register("questionnaires", views.InstrumentViewSet, basename="questionnaire")
+router.register("prom-scores", views.PromScoreViewSet, basename="prom-score")
 
 urlpatterns = [
     path("auth/token", views.TokenObtainApi.as_view(), name="token-obtain"),

@@ -20,7 +20,7 @@ from rest_framework_simplejwt.views import TokenObtainPairView, TokenRefreshView
 from assessments import selectors, services, uploads
 from assessments.api import serializers as s
 from assessments.auth import LOCKOUT_MESSAGE, LogoutSerializer
-from assessments.models import Consent, User
+from assessments.models import Consent, Instrument, User
 from backtracker_site.api.errors import ApiError, error_body
 from backtracker_site.models import JobStatus
 
@@ -297,3 +297,37 @@ class RecordingViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
         """Check the stored video and queue its analysis (repeating this changes nothing)."""
         recording = uploads.upload_complete(recording=self.get_object())
         return Response(s.RecordingSerializer(recording).data)
+
+
+class InstrumentViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+    """Questionnaires in use, with their items (licensed wording where an admin loaded it)."""
+
+    serializer_class = s.InstrumentSerializer
+    pagination_class = None
+    lookup_field = "code"
+    lookup_value_regex = "[a-z0-9]{1,20}"
+
+    def get_queryset(self):
+        return Instrument.objects.filter(is_current=True)
+
+    @extend_schema(request=s.PromAnswersSerializer, responses={201: s.PromScoreSerializer})
+    @action(detail=True, methods=["post"], permission_classes=[permissions.IsAuthenticated,
+                                                                IsPatientRole])
+    def responses(self, request: Request, code: str) -> Response:
+        """Submit answers; the score, subscales and risk band come back and are kept."""
+        data = s.PromAnswersSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        result = services.prom_submit(patient=request.user.patient, code=code,
+                                      answers=data.validated_data["answers"])
+        return Response(s.PromScoreSerializer(result).data, status=status.HTTP_201_CREATED)
+
+
+class PromScoreViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+    """Questionnaire score history."""
+
+    serializer_class = s.PromScoreSerializer
+    filterset_fields = ["instrument", "patient"]
+    ordering = ["-recorded_at"]
+
+    def get_queryset(self):
+        return selectors.prom_scores_for_user(self.request.user)

@@ -77,6 +77,10 @@ MATRIX = [
         target="patient", body={"patient": "{id}"}),
     Row("GET", "/api/v1/exports/{id}", EXPORT_ON_A, target="export"),
     Row("GET", "/api/v1/exports/{id}/download", EXPORT_ON_A, target="export"),
+    Row("GET", "/api/v1/questionnaires", signed_in(200)),
+    Row("POST", "/api/v1/questionnaires/{code}/responses",
+        signed_in(403, patient_a=201, patient_b=201), body={"answers": [40]}),
+    Row("GET", "/api/v1/prom-scores", signed_in(200)),
     Row("GET", "/api/v1/recordings", signed_in(200)),
     Row("POST", "/api/v1/recordings", signed_in(403, patient_a=201, patient_b=201),
         body={"task": "forward", "content_type": "video/mp4", "size_bytes": 2_000_000}),
@@ -128,7 +132,7 @@ def world(db):
 
 def fill(value, object_id: str):
     if isinstance(value, str):
-        return value.replace("{id}", object_id).replace("{number}", "1")
+        return value.replace("{id}", object_id).replace("{number}", "1").replace("{code}", "vas")
     if isinstance(value, dict):
         return {k: fill(v, object_id) for k, v in value.items()}
     return value
