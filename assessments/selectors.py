@@ -13,6 +13,7 @@ from django.db.models import Model, OuterRef, QuerySet, Subquery
 from django.http import Http404
 
 from assessments.models import (
+    Assessment,
     Consent,
     ConsentDocument,
     ConsentPurpose,
@@ -77,6 +78,10 @@ def instrument_definitions_current() -> dict[str, dict]:
 
 def prom_scores_for_user(user: User) -> QuerySet[PromScore]:
     return scope_to_user(PromScore.objects.all(), user, patient_path="patient")
+
+
+def assessments_for_user(user: User) -> QuerySet[Assessment]:
+    return scope_to_user(Assessment.objects.all(), user, patient_path="patient")
 
 
 def recordings_for_user(user: User) -> QuerySet[Recording]:

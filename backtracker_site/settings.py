@@ -366,7 +366,8 @@ CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_TASK_DEFAULT_QUEUE = "default"
 CELERY_TASK_ROUTES = {
     "mlpipeline.tasks.*": {"queue": "video"},
-    "classifier.tasks.*": {"queue": "training"},
+    "classifier.tasks.classify_assessment": {"queue": "video"},  # fast inference, ML workers
+    "classifier.tasks.run_training": {"queue": "training"},
 }
 # Time limits per queue; the system check backtracker_site.E001 keeps every hard
 # limit below the broker's visibility timeout.

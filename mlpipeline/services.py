@@ -19,6 +19,7 @@ from django.core.files.storage import default_storage
 from django.db import transaction
 
 from assessments.models import Recording
+from assessments.results import assessments_advance_for_recording
 from assessments.storage_keys import recording_derived_prefix
 from backtracker_site.jobs import job_claim, job_fail, job_finish, job_progress, job_release
 from mlpipeline.models import FeatureSet
@@ -76,14 +77,23 @@ def upload_folder(folder: Path, prefix: str) -> None:
 
 
 def recording_analyse(*, recording_id: UUID | str) -> None:
-    """Analyse one recording exactly once; a no-op unless this call claims it."""
+    """Analyse one recording exactly once; a no-op unless this call claims it.
+
+    When the analysis ends (done, or failed for good), assessments waiting for this
+    recording move on: to classification, or to asking for a new recording.
+    """
+    if not job_claim(Recording, recording_id):
+        return
+    analyse_claimed(Recording.objects.get(pk=recording_id))
+    assessments_advance_for_recording(recording_id)
+
+
+def analyse_claimed(recording: Recording) -> None:
     from mlpipeline.processing.errors import PipelineError
     from mlpipeline.processing.output import write_outputs
     from mlpipeline.processing.pipeline import PIPELINE_VERSION, run_pipeline
 
-    if not job_claim(Recording, recording_id):
-        return
-    recording = Recording.objects.get(pk=recording_id)
+    recording_id = recording.pk
     started = time.monotonic()
     last_report = [0.0]
 

@@ -6,11 +6,13 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from assessments.models import (
+    Assessment,
     Consent,
     ConsentDocument,
     DataExport,
     Instrument,
     Patient,
+    Phenotype,
     PromScore,
     Recording,
     Task,
@@ -236,3 +238,64 @@ class PromScoreSerializer(serializers.ModelSerializer):
         fields = ["id", "patient", "instrument", "instrument_version", "total", "subscales",
                   "band", "source", "recorded_at"]
         read_only_fields = fields
+
+
+class AssessmentResultSerializer(serializers.Serializer):
+    phenotype = serializers.ChoiceField(choices=Phenotype.choices)
+    probability = serializers.FloatField(help_text="confidence in the phenotype shown, 0.5-1")
+    model_version = serializers.IntegerField(allow_null=True)
+    review = serializers.CharField()
+    mask_scores = serializers.ListField(child=serializers.DictField(), required=False,
+                                       help_text="staff only: per-mask FP/EP pull")
+
+
+class AssessmentSerializer(serializers.ModelSerializer):
+    percent = serializers.SerializerMethodField()
+    result = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Assessment
+        fields = ["id", "patient", "forward", "backward", "use_proms", "status", "stage",
+                  "percent", "needs", "error_code", "error_message", "result", "created_at"]
+        read_only_fields = fields
+
+    def get_percent(self, assessment: Assessment) -> int:
+        """Progress of the whole assessment: analysis of both recordings, then the model."""
+        if assessment.status in ("done", "failed"):
+            return 100
+        if assessment.status in ("queued", "running"):
+            return 90 + assessment.percent // 10
+        recordings = [assessment.forward, assessment.backward]
+        done = [r.percent if r and r.status != "done" else (100 if r else 0) for r in recordings]
+        return int(sum(done) / 2 * 0.9)
+
+    @extend_schema_field(AssessmentResultSerializer(allow_null=True))
+    def get_result(self, assessment: Assessment) -> dict | None:
+        if not assessment.phenotype:
+            return None
+        request = self.context.get("request")
+        staff = request is not None and not request.user.is_patient
+        if not staff and not assessment.released:
+            return None  # waiting for the physiotherapist
+        result = {"phenotype": assessment.phenotype, "probability": assessment.probability,
+                  "model_version": getattr(assessment.model_version, "number", None),
+                  "review": assessment.review}
+        if staff:
+            result["mask_scores"] = assessment.mask_scores
+        return result
+
+
+class AssessmentCreateSerializer(serializers.Serializer):
+    forward = serializers.UUIDField(required=False, allow_null=True)
+    backward = serializers.UUIDField(required=False, allow_null=True)
+    use_proms = serializers.BooleanField(default=True)
+
+
+class AssessmentUpdateSerializer(serializers.Serializer):
+    forward = serializers.UUIDField(required=False)
+    backward = serializers.UUIDField(required=False)
+
+
+class AssessmentReviewSerializer(serializers.Serializer):
+    phenotype = serializers.ChoiceField(choices=Phenotype.choices)
+    reason = serializers.CharField(required=False, allow_blank=True, max_length=2000)

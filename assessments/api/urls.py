@@ -8,6 +8,7 @@ router.register("patients", views.PatientViewSet, basename="patient")
 router.register("consents", views.ConsentViewSet, basename="consent")
 router.register("exports", views.DataExportViewSet, basename="export")
 router.register("recordings", views.RecordingViewSet, basename="recording")
+router.register("assessments", views.AssessmentViewSet, basename="assessment")
 router.register("questionnaires", views.InstrumentViewSet, basename="questionnaire")
 router.register("prom-scores", views.PromScoreViewSet, basename="prom-score")
 

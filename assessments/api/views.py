@@ -17,7 +17,7 @@ from rest_framework_simplejwt.exceptions import TokenError
 from rest_framework_simplejwt.tokens import RefreshToken
 from rest_framework_simplejwt.views import TokenObtainPairView, TokenRefreshView
 
-from assessments import selectors, services, uploads
+from assessments import results, selectors, services, uploads
 from assessments.api import serializers as s
 from assessments.auth import LOCKOUT_MESSAGE, LogoutSerializer
 from assessments.models import Consent, Instrument, User
@@ -331,3 +331,66 @@ class PromScoreViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
 
     def get_queryset(self):
         return selectors.prom_scores_for_user(self.request.user)
+
+
+class IsStaffRole(permissions.BasePermission):
+    message = "Only a physiotherapist or an administrator can do this."
+
+    def has_permission(self, request, view) -> bool:
+        user = request.user
+        return bool(user.is_authenticated and (user.is_physiotherapist or user.is_admin))
+
+
+class AssessmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
+                        viewsets.GenericViewSet):
+    """A forward and a backward recording (and questionnaires) turned into a result."""
+
+    lookup_value_regex = UUID_PATTERN
+    serializer_class = s.AssessmentSerializer
+    filterset_fields = ["status", "patient"]
+    ordering = ["-created_at"]
+    http_method_names = ["get", "post", "patch"]
+
+    def get_queryset(self):
+        return selectors.assessments_for_user(self.request.user).select_related(
+            "forward", "backward", "model_version")
+
+    def get_permissions(self):
+        if self.action in ("create", "partial_update"):
+            return [permissions.IsAuthenticated(), IsPatientRole()]
+        if self.action == "review":
+            return [permissions.IsAuthenticated(), IsStaffRole()]
+        return super().get_permissions()
+
+    @extend_schema(request=s.AssessmentCreateSerializer, responses={201: s.AssessmentSerializer})
+    def create(self, request: Request) -> Response:
+        """Start an assessment from your recordings; it runs once both are analysed."""
+        data = s.AssessmentCreateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        assessment = results.assessment_create(
+            patient=request.user.patient, forward_id=data.validated_data.get("forward"),
+            backward_id=data.validated_data.get("backward"),
+            use_proms=data.validated_data["use_proms"])
+        body = s.AssessmentSerializer(assessment, context={"request": request}).data
+        return Response(body, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=s.AssessmentUpdateSerializer, responses={200: s.AssessmentSerializer})
+    def partial_update(self, request: Request, pk: str) -> Response:
+        """Use a new recording for a task after a quality check asked for it."""
+        assessment = self.get_object()
+        data = s.AssessmentUpdateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        for task, recording_id in data.validated_data.items():
+            assessment = results.assessment_replace_recording(
+                assessment=assessment, task=task, recording_id=recording_id)
+        return Response(s.AssessmentSerializer(assessment, context={"request": request}).data)
+
+    @extend_schema(request=s.AssessmentReviewSerializer, responses={200: s.AssessmentSerializer})
+    @action(detail=True, methods=["post"])
+    def review(self, request: Request, pk: str) -> Response:
+        """Confirm or override the classification (with a reason); retraining learns it."""
+        data = s.AssessmentReviewSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        assessment = results.assessment_review(
+            assessment=self.get_object(), physiotherapist=request.user, **data.validated_data)
+        return Response(s.AssessmentSerializer(assessment, context={"request": request}).data)

@@ -21,9 +21,12 @@ from django.core.files.storage import default_storage
 from drf_spectacular.generators import SchemaGenerator
 
 from assessments.models import ConsentPurpose, DataExport
+from assessments.results import assessment_create
 from assessments.services import consent_grant
 from assessments.uploads import recording_start_upload
 from backtracker_site.models import JobStatus
+from exercises.services import programme_approve, programme_create_for_result, session_log
+from tests.exercises.factories import ExerciseFactory
 from tests.factories import AdminFactory, PatientFactory, PhysiotherapistFactory, bearer
 
 ROLES = ["anon", "patient_a", "patient_b", "physio_a", "physio_b", "admin", "inactive",
@@ -77,6 +80,13 @@ MATRIX = [
         target="patient", body={"patient": "{id}"}),
     Row("GET", "/api/v1/exports/{id}", EXPORT_ON_A, target="export"),
     Row("GET", "/api/v1/exports/{id}/download", EXPORT_ON_A, target="export"),
+    Row("GET", "/api/v1/assessments", signed_in(200)),
+    Row("POST", "/api/v1/assessments", signed_in(403, patient_a=201, patient_b=201), body={}),
+    Row("GET", "/api/v1/assessments/{id}", OWN_OBJECT, target="assessment"),
+    Row("PATCH", "/api/v1/assessments/{id}", PATIENT_ONLY_ON_A, target="assessment", body={}),
+    Row("POST", "/api/v1/assessments/{id}/review",
+        signed_in(403, physio_a=409, admin=409, physio_b=404, unlinked=404),
+        target="assessment", body={"phenotype": "FP"}),
     Row("GET", "/api/v1/questionnaires", signed_in(200)),
     Row("POST", "/api/v1/questionnaires/{code}/responses",
         signed_in(403, patient_a=201, patient_b=201), body={"answers": [40]}),
@@ -90,6 +100,26 @@ MATRIX = [
         signed_in(403, patient_a=400, patient_b=404), target="recording"),
     Row("POST", "/api/v1/recordings/{id}/complete",
         signed_in(403, patient_a=409, patient_b=404), target="recording"),
+    Row("GET", "/api/v1/exercises", signed_in(200)),
+    Row("GET", "/api/v1/exercises/{id}", signed_in(200), target="exercise"),
+    Row("GET", "/api/v1/programmes", signed_in(200)),
+    Row("POST", "/api/v1/programmes",
+        signed_in(403, physio_a=201, admin=201, physio_b=404, unlinked=404), target="patient",
+        body={"patient": "{id}", "phenotype": "FP", "probability": 0.9}),
+    Row("GET", "/api/v1/programmes/{id}", OWN_OBJECT, target="programme"),
+    Row("PATCH", "/api/v1/programmes/{id}",
+        signed_in(403, physio_a=200, admin=200, physio_b=404, unlinked=404),
+        target="programme", body={"reason": "Gentler start", "notes": "Fewer reps"}),
+    Row("POST", "/api/v1/programmes/{id}/approve",
+        signed_in(403, physio_a=200, admin=200, physio_b=404, unlinked=404),
+        target="draft_programme", body={"reason": "Fits the examination"}),
+    Row("GET", "/api/v1/programmes/{id}/versions", OWN_OBJECT, target="programme"),
+    Row("GET", "/api/v1/programmes/{id}/adherence", OWN_OBJECT, target="programme"),
+    Row("GET", "/api/v1/sessions", signed_in(200)),
+    Row("POST", "/api/v1/sessions", signed_in(403, patient_a=201, patient_b=404),
+        target="programme",
+        body={"programme": "{id}", "pain_before": 2, "pain_after": 2, "difficulty": 3}),
+    Row("GET", "/api/v1/sessions/{id}", OWN_OBJECT, target="session"),
 ]
 
 
@@ -124,10 +154,20 @@ def world(db):
     consent = consent_grant(patient=patient_a, purpose=ConsentPurpose.MODEL_TRAINING)
     recording, _ = recording_start_upload(patient=patient_a, task="forward",
                                           content_type="video/mp4", size_bytes=2_000_000)
+    assessment = assessment_create(patient=patient_a, forward_id=None, backward_id=None)
     key = default_storage.save(f"exports/{patient_a.id}/x.json", ContentFile(b"{}"))
     export = DataExport.objects.create(patient=patient_a, status=JobStatus.DONE, file_key=key)
+    exercise = ExerciseFactory(slug="fp-sitting-lordosis-awareness")
+    programme = programme_create_for_result(patient=patient_a, phenotype="FP", probability=0.9)
+    programme_approve(programme=programme, by=physio_a)
+    draft_programme = programme_create_for_result(patient=patient_a, phenotype="FP",
+                                                  probability=0.9)
+    session = session_log(patient=patient_a, programme=programme, pain_before=2, pain_after=2,
+                          difficulty=3)
     return {"headers": headers, "patient": patient_a, "consent": consent, "export": export,
-            "recording": recording}
+            "recording": recording, "assessment": assessment,
+            "exercise": exercise, "programme": programme, "draft_programme": draft_programme,
+            "session": session}
 
 
 def fill(value, object_id: str):
