@@ -2,6 +2,8 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 
 from assessments.models import (
+    Assessment,
+    ClinicSettings,
     Consent,
     ConsentDocument,
     DataExport,
@@ -95,3 +97,24 @@ class InstrumentAdmin(admin.ModelAdmin):
     @admin.display(boolean=True, description="licensed wording loaded")
     def has_wording(self, instrument: Instrument) -> bool:
         return bool(instrument.wording)
+
+
+@admin.register(Assessment)
+class AssessmentAdmin(admin.ModelAdmin):
+    list_display = ["id", "patient", "status", "phenotype", "probability", "review",
+                    "model_version", "created_at"]
+    list_filter = ["status", "phenotype", "review"]
+    search_fields = ["patient__user__email", "patient__external_ref"]
+    readonly_fields = ["forward", "backward", "needs", "phenotype", "probability",
+                       "model_version", "mask_scores", "reviewed_by", *JOB_FIELDS]
+
+
+@admin.register(ClinicSettings)
+class ClinicSettingsAdmin(admin.ModelAdmin):
+    list_display = ["__str__", "results_need_review", "confidence_threshold"]
+
+    def has_add_permission(self, request) -> bool:
+        return not ClinicSettings.objects.exists()  # one row only
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
