@@ -2,11 +2,13 @@
 
 from assessments.models.accounts import EmailUserManager, Patient, User
 from assessments.models.assessment import Assessment, ClinicSettings
+from assessments.models.audit import AccessEvent
 from assessments.models.clinical import Instrument, Phenotype, PhenotypeLabel, PromScore
 from assessments.models.consent import Consent, ConsentDocument, ConsentPurpose, DataExport
-from assessments.models.recordings import Recording, Task
+from assessments.models.recordings import Recording, RecordingRequest, Task
 
 __all__ = [
+    "AccessEvent",
     "Assessment",
     "ClinicSettings",
     "Consent",
@@ -20,6 +22,7 @@ __all__ = [
     "PhenotypeLabel",
     "PromScore",
     "Recording",
+    "RecordingRequest",
     "Task",
     "User",
 ]

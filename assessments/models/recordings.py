@@ -42,3 +42,23 @@ class Recording(QueuedJob):
 
     def __str__(self) -> str:
         return f"{self.get_task_display()} of {self.patient} ({self.status})"
+
+
+class RecordingRequest(models.Model):
+    """A physiotherapist asks the patient to record a task again."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    patient = models.ForeignKey(Patient, on_delete=models.CASCADE,
+                                related_name="recording_requests")
+    task = models.CharField(max_length=10, choices=Task.choices)
+    message = models.CharField(max_length=500)
+    requested_by = models.ForeignKey("assessments.User", on_delete=models.SET_NULL, null=True,
+                                     related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    fulfilled_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"Re-record {self.task} for {self.patient}"

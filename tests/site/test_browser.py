@@ -66,3 +66,35 @@ def test_the_api_docs_render_from_local_assets(page, live_server) -> None:
         timeout=20_000)
     page.screenshot(path=str(ARTEFACTS / "api-docs.png"), full_page=False)
     assert external == []
+
+
+def test_a_physio_reviews_a_processed_patient(page, live_server) -> None:
+    from assessments.models import AccessEvent, PhenotypeLabel
+    from tests.assessments.dashboard_data import processed_patient
+    from tests.factories import PatientFactory, PhysiotherapistFactory
+
+    patient = PatientFactory()
+    processed_patient(patient)
+    physio = patient.physiotherapist
+    page.goto(f"{live_server.url}/accounts/login/?next=/dashboard/")
+    page.fill("input[name=username]", physio.email)
+    page.fill("input[name=password]", TEST_PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{live_server.url}/dashboard/")
+    assert page.locator("#caseload .flag.review").count() == 1
+    page.screenshot(path=str(ARTEFACTS / "dashboard-caseload.png"))
+    page.click(f"text={patient}")
+    page.wait_for_selector("#recordings svg")
+    assert page.locator("#recordings svg").count() == 2
+    assert page.locator("img.montage").count() == 2
+    page.screenshot(path=str(ARTEFACTS / "dashboard-patient.png"), full_page=True)
+    page.select_option("#review-form select[name=phenotype]", "EP")
+    page.fill("#review-form input[name=reason]", "lumbar hinge in backward bend")
+    page.click("#review-form button[type=submit]")
+    page.wait_for_selector("text=Classification saved")
+    assert PhenotypeLabel.objects.get(patient=patient).phenotype == "EP"
+    other = PatientFactory(physiotherapist=PhysiotherapistFactory())
+    response = page.goto(f"{live_server.url}/dashboard/patients/{other.pk}/")
+    assert response.status == 404
+    assert AccessEvent.objects.filter(patient_id=other.pk, actor=physio,
+                                      outcome="denied").exists()

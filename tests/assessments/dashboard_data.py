@@ -1,0 +1,67 @@
+"""A processed patient for dashboard tests: features.json and masks in storage."""
+
+from __future__ import annotations
+
+import io
+import json
+import math
+
+import numpy as np
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from PIL import Image
+
+from assessments.models import Assessment, Recording
+from backtracker_site.models import JobStatus
+from mlpipeline.models import FeatureSet
+
+
+def mask_png(bend: float) -> bytes:
+    """A trunk-like band whose curvature follows `bend`."""
+    size = 64
+    y, x = np.mgrid[0:size, 0:size]
+    centre = size / 2 + bend * ((y - size / 2) / size) ** 2 * size
+    image = (np.abs(x - centre) < size / 5).astype(np.uint8) * 255
+    buffer = io.BytesIO()
+    Image.fromarray(image).save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+def processed_recording(patient, task: str, peak: float) -> Recording:
+    recording = Recording.objects.create(patient=patient, task=task, status=JobStatus.DONE,
+                                         source_key=f"patients/{patient.pk}/{task}.mp4")
+    default_storage.save(recording.source_key, ContentFile(b"\x00\x00\x00\x18ftypmp42"))
+    prefix = f"patients/{patient.pk}/recordings/{recording.pk}/derived/v1/"
+    times = [i / 5 for i in range(75)]
+    thetas = [peak * math.sin(math.pi * t / 5) ** 2 for t in times]
+    masks = []
+    for index, (t, theta) in enumerate(zip(times, thetas, strict=True)):
+        if index % 3 == 0:
+            name = f"masks/{index:06d}.png"
+            default_storage.save(prefix + name, ContentFile(mask_png(theta / peak)))
+            masks.append({"file": name, "frame": index, "t": t, "theta": theta,
+                          "theta_bin": int(theta // 5)})
+    document = {
+        "fps": 30, "frames": [{"index": i, "t": t, "theta": th, "keypoints": {}}
+                              for i, (t, th) in enumerate(zip(times, thetas, strict=True))],
+        "repetitions": [{"start_t": 0.2, "peak_t": 2.5, "end_t": 4.8, "peak_theta": peak},
+                        {"start_t": 5.2, "peak_t": 7.5, "end_t": 9.8, "peak_theta": peak},
+                        {"start_t": 10.2, "peak_t": 12.5, "end_t": 14.8, "peak_theta": peak}],
+        "masks": masks, "qc": {"ok": True, "issues": []},
+    }
+    default_storage.save(prefix + "features.json", ContentFile(json.dumps(document).encode()))
+    FeatureSet.objects.create(recording=recording, pipeline_version="1", prefix=prefix, fps=30,
+                              frame_count=len(times), mask_count=len(masks), qc_ok=True)
+    return recording
+
+
+def processed_patient(patient) -> Assessment:
+    forward = processed_recording(patient, "forward", 75)
+    backward = processed_recording(patient, "backward", 30)
+    prefix = backward.feature_sets.get().prefix
+    scores = [{"key": prefix + f"masks/{i:06d}.png", "theta": 10.0 + i, "score": s}
+              for i, s in ((3, 1.2), (6, -0.4), (9, 0.8))]
+    return Assessment.objects.create(
+        patient=patient, forward=forward, backward=backward, status=JobStatus.DONE,
+        phenotype="FP", probability=0.64, review=Assessment.Review.AWAITING,
+        mask_scores=scores)
