@@ -32,3 +32,17 @@ def api_client():
 
     return APIClient()
 
+
+
+@pytest.fixture
+def reference_data(db):
+    """Consent texts and questionnaire definitions that data migrations publish.
+
+    Tests with transaction=True flush the database afterwards, which removes them.
+    """
+    from importlib import import_module
+
+    from django.apps import apps
+
+    import_module("assessments.migrations.0002_first_consent_documents").publish(apps, None)
+    import_module("assessments.migrations.0007_ship_instrument_definitions").load(apps, None)
