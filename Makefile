@@ -35,6 +35,7 @@ run: install
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py collectstatic --noinput --verbosity 0
 	$(PY) manage.py seed_demo
+	$(PY) manage.py seed_exercises
 	$(PY) manage.py runplatform --host $(HOST) --port $(PORT)
 
 services:

@@ -16,6 +16,7 @@ handler500 = "backtracker_site.api.errors.json_server_error"
 api_v1 = [
     path("health", HealthApi.as_view(), name="health"),
     path("", include("assessments.api.urls")),
+    path("", include("exercises.api.urls")),
 ]
 
 urlpatterns = [
