@@ -12,6 +12,7 @@ from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.core.mail import send_mail
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
 from django.http import Http404
 from django.utils import timezone
@@ -19,6 +20,7 @@ from django.utils.encoding import force_bytes, force_str
 from django.utils.http import urlsafe_base64_decode, urlsafe_base64_encode
 
 from assessments import prom_scoring
+from assessments.export import patient_data
 from assessments.models import (
     Consent,
     ConsentPurpose,
@@ -143,40 +145,6 @@ def data_export_request(*, patient: Patient, requested_by: User) -> DataExport:
     return export
 
 
-def patient_data(patient: Patient) -> dict[str, Any]:
-    """Everything stored about one patient, as plain JSON-ready data."""
-    user = patient.user
-    physio = patient.physiotherapist
-    return {
-        "format": "backtracker-export/1",
-        "exported_at": timezone.now().isoformat(),
-        "account": {
-            "email": user.email,
-            "first_name": user.first_name,
-            "last_name": user.last_name,
-            "date_joined": user.date_joined.isoformat(),
-        },
-        "patient": {
-            "id": str(patient.id),
-            "year_of_birth": patient.year_of_birth,
-            "sex": patient.sex,
-            "height_cm": patient.height_cm,
-            "physiotherapist": str(physio) if physio else None,
-        },
-        "consents": [
-            {
-                "purpose": consent.purpose,
-                "document_version": consent.document.version,
-                "document_sha256": consent.document.text_sha256,
-                "channel": consent.channel,
-                "granted_at": consent.granted_at.isoformat(),
-                "withdrawn_at": consent.withdrawn_at.isoformat() if consent.withdrawn_at else None,
-            }
-            for consent in patient.consents.select_related("document").order_by("granted_at")
-        ],
-    }
-
-
 def data_export_build(*, export_id: str) -> None:
     """Write the export file and mark the export done; a no-op unless claimed here."""
     if not job_claim(DataExport, export_id):
@@ -184,7 +152,7 @@ def data_export_build(*, export_id: str) -> None:
     export = DataExport.objects.select_related("patient__user").get(pk=export_id)
     key = f"exports/{export.patient_id}/{export.id}.json"
     try:
-        body = json.dumps(patient_data(export.patient), indent=2).encode()
+        body = json.dumps(patient_data(export.patient), indent=2, cls=DjangoJSONEncoder).encode()
         if default_storage.exists(key):  # a retry after a crash between save and update
             default_storage.delete(key)
         stored_key = default_storage.save(key, ContentFile(body))
