@@ -18,8 +18,20 @@ from tests.videos import grey_frames, write_video
 
 pytestmark = pytest.mark.django_db
 
-HEADER = ["participant_id", "group", "forward_video", "backward_video", "vas", "odi", "pcs",
-          "pseq", "sbt", "tsk", "csq", "pass20"]
+HEADER = [
+    "participant_id",
+    "group",
+    "forward_video",
+    "backward_video",
+    "vas",
+    "odi",
+    "pcs",
+    "pseq",
+    "sbt",
+    "tsk",
+    "csq",
+    "pass20",
+]
 
 
 def make_cohort(folder: Path, rows: list[dict[str, str]]) -> Path:
@@ -37,13 +49,20 @@ def make_cohort(folder: Path, rows: list[dict[str, str]]) -> Path:
 
 
 def row(pid: str, group: str = "FP", **extra: str) -> dict[str, str]:
-    return {"participant_id": pid, "group": group,
-            "forward_video": f"videos/{pid}_forward.mp4",
-            "backward_video": f"videos/{pid}_backward.mp4", "vas": "42", "tsk": "39", **extra}
+    return {
+        "participant_id": pid,
+        "group": group,
+        "forward_video": f"videos/{pid}_forward.mp4",
+        "backward_video": f"videos/{pid}_backward.mp4",
+        "vas": "42",
+        "tsk": "39",
+        **extra,
+    }
 
 
-def test_it_imports_patients_labels_proms_and_queued_recordings(tmp_path,
-                                                                django_capture_on_commit_callbacks):
+def test_it_imports_patients_labels_proms_and_queued_recordings(
+    tmp_path, django_capture_on_commit_callbacks
+):
     folder = make_cohort(tmp_path / "demo", [row("p01", "FP"), row("p02", "EP", odi="30")])
     with django_capture_on_commit_callbacks() as callbacks:
         call_command("import_cohort", str(folder))
@@ -68,14 +87,17 @@ def test_importing_twice_duplicates_nothing(tmp_path) -> None:
     assert Recording.objects.count() == 2
 
 
-@pytest.mark.parametrize(("bad", "message"), [
-    ({"group": "XP"}, "row 3 (p02): group must be FP or EP"),
-    ({"forward_video": "missing.mp4"}, "row 3 (p02): forward_video file missing.mp4 not found"),
-    ({"pcs": "60"}, "row 3 (p02): pcs total 60 is outside 0-52"),
-    ({"tsk": "a lot"}, "row 3 (p02): tsk must be a number"),
-    ({"backward_video": "../outside.mp4"}, "backward_video must be a path inside"),
-    ({"participant_id": "p01"}, "row 3 (p01): participant p01 appears twice"),
-])
+@pytest.mark.parametrize(
+    ("bad", "message"),
+    [
+        ({"group": "XP"}, "row 3 (p02): group must be FP or EP"),
+        ({"forward_video": "missing.mp4"}, "row 3 (p02): forward_video file missing.mp4 not found"),
+        ({"pcs": "60"}, "row 3 (p02): pcs total 60 is outside 0-52"),
+        ({"tsk": "a lot"}, "row 3 (p02): tsk must be a number"),
+        ({"backward_video": "../outside.mp4"}, "backward_video must be a path inside"),
+        ({"participant_id": "p01"}, "row 3 (p01): participant p01 appears twice"),
+    ],
+)
 def test_bad_rows_are_named_and_nothing_is_written(tmp_path, bad, message) -> None:
     good = row("p01")
     broken = {**row("p02"), **bad}
