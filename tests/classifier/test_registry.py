@@ -19,9 +19,14 @@ pytestmark = pytest.mark.django_db
 
 
 def register(accuracy: float) -> ModelVersion:
-    return model_version_register(onnx_bytes=b"onnx-bytes-%f" % accuracy, task="backward",
-                                  config={"masks": 80}, manifest={"patients": []},
-                                  report={}, cv_accuracy=accuracy)
+    return model_version_register(
+        onnx_bytes=b"onnx-bytes-%f" % accuracy,
+        task="backward",
+        config={"masks": 80},
+        manifest={"patients": []},
+        report={},
+        cv_accuracy=accuracy,
+    )
 
 
 def test_registering_stores_the_file_and_numbers_versions() -> None:

@@ -1,0 +1,101 @@
+"""Participants for training and inputs for serving, read from the database and storage.
+
+Only patients who consent to model training, with a clinician's label, are used for
+training; the manifest records exactly who was in a model.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from django.core.files.storage import default_storage
+from PIL import Image
+
+from assessments.models import Patient, PhenotypeLabel, PromScore, Recording
+from assessments.selectors import patients_consenting_to_training
+from backtracker_site.models import JobStatus
+from mlpipeline.models import FeatureSet
+
+TASKS = ("forward", "backward", "both")
+
+
+@dataclass
+class RecordingInputs:
+    masks: list[np.ndarray]
+    thetas: list[float]
+    keys: list[str]  # object key of each mask, for the dashboard's per-mask scores
+    motion: dict[str, float | None]
+
+
+def read_png_mask(key: str) -> np.ndarray:
+    with default_storage.open(key, "rb") as handle:
+        return np.asarray(Image.open(io.BytesIO(handle.read())).convert("L")) > 127
+
+
+def recording_inputs(features: FeatureSet) -> RecordingInputs:
+    """Masks (with theta) and motion features of one analysed recording."""
+    with default_storage.open(features.features_key, "rb") as handle:
+        document = json.load(handle)
+    entries = document.get("masks", [])
+    keys = [features.prefix + entry["file"] for entry in entries]
+    return RecordingInputs(masks=[read_png_mask(key) for key in keys],
+                           thetas=[float(entry["theta"]) for entry in entries], keys=keys,
+                           motion=dict(document.get("motion_features") or {}))
+
+
+def latest_features(patient: Patient, task: str) -> FeatureSet | None:
+    recording = (Recording.objects.filter(patient=patient, task=task, status=JobStatus.DONE,
+                                          feature_sets__qc_ok=True)
+                 .order_by("-created_at").first())
+    return recording.feature_sets.order_by("-created_at").first() if recording else None
+
+
+def prom_totals(patient: Patient) -> dict[str, float]:
+    latest: dict[str, float] = {}
+    for score in PromScore.objects.filter(patient=patient).order_by("-recorded_at"):
+        latest.setdefault(score.instrument, score.total)
+    return latest
+
+
+def combine(parts: list[RecordingInputs]) -> RecordingInputs:
+    """Masks of several tasks together (task "both"); motion features of the first."""
+    return RecordingInputs(masks=[m for p in parts for m in p.masks],
+                           thetas=[t for p in parts for t in p.thetas],
+                           keys=[k for p in parts for k in p.keys], motion=parts[0].motion)
+
+
+def patient_inputs(patient: Patient, task: str,
+                   features: dict[str, FeatureSet | None] | None = None) -> RecordingInputs | None:
+    """What the model sees for one patient and task; None when a recording is missing."""
+    tasks = ["forward", "backward"] if task == "both" else [task]
+    chosen = features or {t: latest_features(patient, t) for t in tasks}
+    if any(chosen.get(t) is None for t in tasks):
+        return None
+    return combine([recording_inputs(chosen[t]) for t in tasks])
+
+
+def training_participants(task: str) -> tuple[list[Any], dict[str, Any]]:
+    """(participants, manifest) for every consenting, labelled patient with recordings."""
+    from classifier.ml.data import LABELS, Participant
+    from classifier.ml.preprocess import motion_vector, prom_vector
+
+    participants, used, skipped = [], [], []
+    for patient in patients_consenting_to_training().order_by("created_at"):
+        label = PhenotypeLabel.objects.filter(patient=patient).first()
+        inputs = patient_inputs(patient, task) if label else None
+        if label is None or inputs is None or not inputs.masks:
+            skipped.append(str(patient.pk))
+            continue
+        participants.append(Participant(
+            participant_id=str(patient.pk), label=LABELS[label.phenotype], masks=inputs.masks,
+            thetas=inputs.thetas, motion=motion_vector(inputs.motion),
+            proms=prom_vector(prom_totals(patient))))
+        used.append({"patient": str(patient.pk), "label": label.phenotype,
+                     "label_source": label.source})
+    manifest = {"task": task, "patients": used, "skipped_without_data": skipped,
+                "consent": "model_training, active at training time"}
+    return participants, manifest
