@@ -43,6 +43,11 @@ class RetrainForm(forms.Form):
         initial=["images"], widget=forms.CheckboxSelectMultiple)
     profile = forms.ChoiceField(choices=[("quick", "quick (CPU, minutes)"),
                                          ("paper", "paper (200 epochs, GPU worker)")])
+    epochs = forms.IntegerField(min_value=1, max_value=1000, required=False,
+                                help_text="Leave empty for the profile's number of epochs.")
+    promote = forms.BooleanField(required=False, label="Promote when done",
+                                 help_text="Refused automatically if its CV accuracy is lower "
+                                           "than the active model's.")
 
 
 @admin.register(TrainingRun)

@@ -20,7 +20,7 @@ from backtracker_site.api.errors import ApiError
 from backtracker_site.jobs import enqueue_on_commit, job_claim, job_fail, job_finish, job_progress
 from classifier.dataset import TASKS, training_participants
 from classifier.models import ModelVersion, TrainingRun
-from classifier.registry import model_version_register
+from classifier.registry import model_version_promote, model_version_register
 
 logger = logging.getLogger(__name__)
 
@@ -137,5 +137,16 @@ def training_run_execute(*, run_id: UUID | str) -> None:
         except ApiError as exc:
             job_fail(TrainingRun, run_id, code=exc.error_code, message=str(exc.detail))
             return
+        except Exception as exc:  # a crash must not leave the run "running" for hours
+            logger.exception("training run %s failed", run_id)
+            job_fail(TrainingRun, run_id, code="training_error",
+                     message=f"Training stopped: {type(exc).__name__}: {exc}"[:500])
+            return
     job_finish(TrainingRun, run_id, model_version=version, report=version.report,
                roc_key=f"models/v{version.number}/report/roc.png")
+    if run.config.get("promote"):
+        try:
+            model_version_promote(version=version, user=run.requested_by,
+                                  reason=f"training run {run.pk}")
+        except ApiError as exc:
+            logger.info("new model not promoted: %s", exc.detail)
