@@ -12,6 +12,9 @@ from celery import Celery
 from celery.signals import worker_ready
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "backtracker_site.settings")
+# MediaPipe's C++ logging would print several lines per analysed frame; keep warnings+.
+os.environ.setdefault("GLOG_minloglevel", "2")
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 app = Celery("backtracker")
 app.config_from_object("django.conf:settings", namespace="CELERY")

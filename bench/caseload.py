@@ -90,14 +90,15 @@ def percentile(values: list[float], q: float) -> float:
     return statistics.quantiles(values, n=100)[int(q) - 1] if len(values) > 1 else values[0]
 
 
-def drive(base: str, seeded: dict, clients: int, seconds: float) -> dict[str, dict]:
+def drive(base: str, seeded: dict, clients: int, seconds: float,
+          page_size: int) -> dict[str, dict]:
     deadline = time.monotonic() + seconds
     lock = threading.Lock()
     stats = {name: {"latency": [], "errors": 0, "leaks": 0} for name in ("page", "api")}
 
     def client_loop(number: int) -> None:
         session = requests.Session()
-        session.cookies.set("sessionid", seeded["session"])
+        session.cookies.set("sessionid", seeded["session"], domain="127.0.0.1")
         headers = {"Authorization": f"Bearer {seeded['token']}"}
         which = number % 2
         while time.monotonic() < deadline:
@@ -109,7 +110,7 @@ def drive(base: str, seeded: dict, clients: int, seconds: float) -> dict[str, di
                     response = session.get(f"{base}/dashboard/?sort=attention", timeout=30)
                     leaked = "Theirs" in response.text
                 else:
-                    response = session.get(f"{base}/api/v1/patients?page_size=200",
+                    response = session.get(f"{base}/api/v1/patients?page_size={page_size}",
                                            headers=headers, timeout=30)
                     ids = {item["id"] for item in response.json().get("results", [])}
                     leaked = bool(ids - seeded["mine"])
@@ -136,10 +137,15 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=50)
     parser.add_argument("--patients", type=int, default=200)
     parser.add_argument("--database-url", default="")
+    parser.add_argument("--page-size", type=int, default=50, help="patients per API page")
     args = parser.parse_args()
     var_dir = Path(tempfile.mkdtemp(prefix="bench-caseload-"))
+    # Production mode, as a clinic would serve it (plain HTTP on loopback, hence no redirect).
     env = {**os.environ, "BACKTRACKER_VAR_DIR": str(var_dir),
-           "DJANGO_SETTINGS_MODULE": "backtracker_site.settings", "DJANGO_LOG_LEVEL": "WARNING"}
+           "DJANGO_SETTINGS_MODULE": "backtracker_site.settings", "DJANGO_LOG_LEVEL": "WARNING",
+           "DJANGO_DEBUG": "0", "DJANGO_SECRET_KEY": "bench-" + "k" * 60,
+           "DJANGO_ALLOWED_HOSTS": "127.0.0.1", "DJANGO_SECURE_SSL_REDIRECT": "0",
+           "DJANGO_SESSION_COOKIE_SECURE": "0"}
     if args.database_url:
         env["DATABASE_URL"] = args.database_url
     os.environ.update(env)
@@ -160,9 +166,11 @@ def main() -> None:
                 time.sleep(0.2)
         page = requests.get(f"{base}/dashboard/", cookies={"sessionid": seeded["session"]},
                             timeout=30)
+        if page.status_code != 200:
+            raise SystemExit(f"the caseload page answered {page.status_code}")
         shown = len(re.findall(r"Mine Patient\d+", page.text))
         print(f"caseload page shows {shown} patients on its first page")
-        stats = drive(base, seeded, args.clients, args.seconds)
+        stats = drive(base, seeded, args.clients, args.seconds, args.page_size)
     finally:
         server.terminate()
         server.wait(timeout=20)
@@ -170,7 +178,8 @@ def main() -> None:
           f"(2 workers x 8 threads) on {os.cpu_count()} cores")
     print(f"{'endpoint':<28}{'requests':>9}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}{'errors':>8}")
     leaks = 0
-    for name, label in (("page", "GET /dashboard/"), ("api", "GET /api/v1/patients")):
+    for name, label in (("page", "GET /dashboard/"),
+                        ("api", f"GET /api/v1/patients ({args.page_size})")):
         latency = stats[name]["latency"]
         errors = stats[name]["errors"] / max(1, len(latency))
         leaks += stats[name]["leaks"]
