@@ -7,6 +7,7 @@ PY := $(VENV)/bin/python
 # A wheel folder outside the clone makes a fresh virtual environment faster (optional).
 WHEELS ?= /var/cache/backtracker/wheels
 HOST ?= 127.0.0.1
+DEMO_COHORT ?= var/demo-cohort
 PORT ?= 8000
 
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/backtracker
@@ -36,7 +37,10 @@ run: install
 	$(PY) manage.py collectstatic --noinput --verbosity 0
 	$(PY) manage.py seed_demo
 	$(PY) manage.py seed_exercises
-	$(PY) manage.py runplatform --host $(HOST) --port $(PORT)
+	test -f $(DEMO_COHORT)/cohort.csv || $(PY) manage.py generate_cohort --participants 8 \
+		--out $(DEMO_COHORT) --seed 7 --small --no-silhouettes
+	$(PY) manage.py import_cohort $(DEMO_COHORT) --cohort demo --physio physio.alex@demo.backtracker
+	$(PY) manage.py runplatform --host $(HOST) --port $(PORT) --demo
 
 services:
 	bash .ci/services.sh
