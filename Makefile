@@ -16,6 +16,7 @@ TEST_BROKER_URL ?= redis://127.0.0.1:6379/15
 .PHONY: install run test lint services wheels
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
+	bash .ci/system-packages.sh runtime
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	if [ -d $(WHEELS) ]; then \
@@ -43,6 +44,7 @@ run: install
 	$(PY) manage.py runplatform --host $(HOST) --port $(PORT) --demo
 
 services:
+	bash .ci/system-packages.sh test
 	bash .ci/services.sh
 
 lint: install
