@@ -19,6 +19,7 @@ urlpatterns = [
     path("auth/register", views.RegisterApi.as_view(), name="register"),
     path("auth/activate", views.ActivateApi.as_view(), name="activate"),
     path("me", views.MeApi.as_view(), name="me"),
+    path("recording-protocol", views.RecordingProtocolApi.as_view(), name="recording-protocol"),
     path("consent-documents", views.ConsentDocumentListApi.as_view(), name="consent-documents"),
     *router.urls,
 ]

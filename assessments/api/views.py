@@ -394,3 +394,12 @@ class AssessmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
         assessment = results.assessment_review(
             assessment=self.get_object(), physiotherapist=request.user, **data.validated_data)
         return Response(s.AssessmentSerializer(assessment, context={"request": request}).data)
+
+
+class RecordingProtocolApi(APIView):
+    @extend_schema(responses={200: OpenApiTypes.OBJECT})
+    def get(self, request: Request) -> Response:
+        """How to film each bend: instructions, camera placement, repetitions and limits."""
+        from assessments.protocol import recording_protocol
+
+        return Response(recording_protocol())

@@ -91,6 +91,7 @@ MATRIX = [
     Row("POST", "/api/v1/questionnaires/{code}/responses",
         signed_in(403, patient_a=201, patient_b=201), body={"answers": [40]}),
     Row("GET", "/api/v1/prom-scores", signed_in(200)),
+    Row("GET", "/api/v1/recording-protocol", signed_in(200)),
     Row("GET", "/api/v1/recordings", signed_in(200)),
     Row("POST", "/api/v1/recordings", signed_in(403, patient_a=201, patient_b=201),
         body={"task": "forward", "content_type": "video/mp4", "size_bytes": 2_000_000}),

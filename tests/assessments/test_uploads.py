@@ -209,3 +209,11 @@ def test_stale_uploads_are_aborted_and_their_parts_removed(api_client, patient, 
     recording = Recording.objects.get()
     assert recording.status == JobStatus.FAILED
     assert recording.error_code == "upload_expired"
+
+
+def test_the_recording_protocol_guides_the_app(api_client, patient) -> None:
+    protocol = api_client.get("/api/v1/recording-protocol", **bearer(patient.user)).json()
+    assert [task["task"] for task in protocol["tasks"]] == ["forward", "backward"]
+    assert all(task["repetitions"] == 3 for task in protocol["tasks"])
+    assert "side-on" in protocol["camera"]["view"]
+    assert protocol["formats"] == ["video/mp4", "video/quicktime"]
