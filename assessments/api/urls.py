@@ -1,7 +1,7 @@
 from django.urls import path
 from rest_framework.routers import SimpleRouter
 
-from assessments.api import views
+from assessments.api import account_views, views
 
 router = SimpleRouter(trailing_slash=False)
 router.register("patients", views.PatientViewSet, basename="patient")
@@ -13,12 +13,12 @@ router.register("questionnaires", views.InstrumentViewSet, basename="questionnai
 router.register("prom-scores", views.PromScoreViewSet, basename="prom-score")
 
 urlpatterns = [
-    path("auth/token", views.TokenObtainApi.as_view(), name="token-obtain"),
-    path("auth/token/refresh", views.TokenRefreshApi.as_view(), name="token-refresh"),
-    path("auth/logout", views.LogoutApi.as_view(), name="logout-api"),
-    path("auth/register", views.RegisterApi.as_view(), name="register"),
-    path("auth/activate", views.ActivateApi.as_view(), name="activate"),
-    path("me", views.MeApi.as_view(), name="me"),
+    path("auth/token", account_views.TokenObtainApi.as_view(), name="token-obtain"),
+    path("auth/token/refresh", account_views.TokenRefreshApi.as_view(), name="token-refresh"),
+    path("auth/logout", account_views.LogoutApi.as_view(), name="logout-api"),
+    path("auth/register", account_views.RegisterApi.as_view(), name="register"),
+    path("auth/activate", account_views.ActivateApi.as_view(), name="activate"),
+    path("me", account_views.MeApi.as_view(), name="me"),
     path("recording-protocol", views.RecordingProtocolApi.as_view(), name="recording-protocol"),
     path("consent-documents", views.ConsentDocumentListApi.as_view(), name="consent-documents"),
     *router.urls,

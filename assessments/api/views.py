@@ -7,21 +7,15 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import generics, mixins, permissions, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import AuthenticationFailed
 from rest_framework.parsers import BaseParser
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
-from rest_framework_simplejwt.exceptions import TokenError
-from rest_framework_simplejwt.tokens import RefreshToken
-from rest_framework_simplejwt.views import TokenObtainPairView, TokenRefreshView
 
 from assessments import results, selectors, services, uploads
 from assessments.api import serializers as s
-from assessments.auth import LOCKOUT_MESSAGE, LogoutSerializer
-from assessments.models import Consent, Instrument, User
-from backtracker_site.api.errors import ApiError, error_body
+from assessments.models import Consent, Instrument
+from backtracker_site.api.errors import ApiError
 from backtracker_site.models import JobStatus
 
 UUID_PATTERN = "[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12}"
@@ -40,87 +34,6 @@ class IsPatientOrAdminRole(permissions.BasePermission):
     def has_permission(self, request, view) -> bool:
         user = request.user
         return bool(user.is_authenticated and (user.is_patient or user.is_admin))
-
-
-# --- Authentication -------------------------------------------------------------------
-
-
-class TokenObtainApi(TokenObtainPairView):
-    """Sign in with e-mail and password; returns a short access and a refresh token."""
-
-    def post(self, request: Request, *args, **kwargs) -> Response:
-        try:
-            return super().post(request, *args, **kwargs)
-        except AuthenticationFailed:
-            # django-axes flags the request when this (e-mail, IP) pair is locked out.
-            if getattr(request, "axes_locked_out", False):
-                return Response(error_body("locked_out", LOCKOUT_MESSAGE), status=429)
-            raise
-
-
-class TokenRefreshApi(TokenRefreshView):
-    """Exchange a refresh token (usable once) for a new access and refresh token."""
-
-
-class LogoutApi(APIView):
-    @extend_schema(request=LogoutSerializer, responses={204: None})
-    def post(self, request: Request) -> Response:
-        """End this session: the refresh token can no longer be used."""
-        data = LogoutSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        try:
-            token = RefreshToken(data.validated_data["refresh"])
-        except TokenError:
-            return Response(status=status.HTTP_204_NO_CONTENT)  # already unusable
-        if str(token.payload.get("user_id")) != str(request.user.pk):
-            raise ApiError(code="invalid_token", message="This token is not yours.")
-        token.blacklist()
-        return Response(status=status.HTTP_204_NO_CONTENT)
-
-
-class RegisterApi(APIView):
-    permission_classes = [permissions.AllowAny]
-    authentication_classes: list = []
-    throttle_classes = [ScopedRateThrottle]
-    throttle_scope = "registration"
-
-    @extend_schema(request=s.RegistrationSerializer, responses={202: s.DetailSerializer})
-    def post(self, request: Request) -> Response:
-        """Create a patient account; an activation link is e-mailed.
-
-        The answer is the same whether or not the address is already registered.
-        """
-        data = s.RegistrationSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        services.patient_register(base_url=request.build_absolute_uri("/"), **data.validated_data)
-        return Response(
-            {"detail": "Check your e-mail for a link to activate your account."},
-            status=status.HTTP_202_ACCEPTED,
-        )
-
-
-class ActivateApi(APIView):
-    permission_classes = [permissions.AllowAny]
-    authentication_classes: list = []
-
-    @extend_schema(request=s.ActivationSerializer, responses={200: s.DetailSerializer})
-    def post(self, request: Request) -> Response:
-        """Activate an account with the uid and token from the e-mailed link."""
-        data = s.ActivationSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        if not services.user_activate(uidb64=data.validated_data["uid"],
-                                      token=data.validated_data["token"]):
-            raise ApiError(code="invalid_link",
-                           message="This activation link is invalid or has expired.")
-        return Response({"detail": "Your account is active; you can sign in now."})
-
-
-class MeApi(generics.RetrieveUpdateAPIView):
-    serializer_class = s.MeSerializer
-    http_method_names = ["get", "patch"]
-
-    def get_object(self) -> User:
-        return self.request.user
 
 
 # --- Patients and consent -------------------------------------------------------------
