@@ -250,7 +250,14 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "backtracker_site.api.errors.api_exception_handler",
-    "DEFAULT_THROTTLE_RATES": {"registration": "20/hour"},
+    # Per-user (per-IP when anonymous) limits; a shared cache (REDIS_CACHE_URL) makes them
+    # hold across web processes. Brute force on sign-in is stopped by django-axes.
+    "DEFAULT_THROTTLE_RATES": {
+        "registration": os.getenv("THROTTLE_REGISTRATION", "20/hour"),
+        "login": os.getenv("THROTTLE_LOGIN", "30/minute"),
+        "uploads": os.getenv("THROTTLE_UPLOADS", "30/hour"),
+        "questionnaires": os.getenv("THROTTLE_QUESTIONNAIRES", "60/hour"),
+    },
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }
 

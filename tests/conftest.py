@@ -22,6 +22,14 @@ def local_storage(settings, tmp_path):
 
 
 @pytest.fixture(autouse=True)
+def fresh_cache():
+    """Throttle counters live in the cache: each test starts with none."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
+@pytest.fixture(autouse=True)
 def fast_outbox(settings):
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 

@@ -23,6 +23,9 @@ from backtracker_site.api.errors import ApiError, error_body
 class TokenObtainApi(TokenObtainPairView):
     """Sign in with e-mail and password; returns a short access and a refresh token."""
 
+    throttle_classes = [ScopedRateThrottle]
+    throttle_scope = "login"
+
     def post(self, request: Request, *args, **kwargs) -> Response:
         try:
             return super().post(request, *args, **kwargs)

@@ -10,6 +10,7 @@ from rest_framework.decorators import action
 from rest_framework.parsers import BaseParser
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 from assessments import results, selectors, services, uploads
@@ -171,6 +172,12 @@ class RecordingViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
             return [permissions.IsAuthenticated(), IsPatientRole()]
         return super().get_permissions()
 
+    def get_throttles(self):
+        if self.action == "create":
+            self.throttle_scope = "uploads"
+            return [ScopedRateThrottle()]
+        return super().get_throttles()
+
     @extend_schema(request=s.RecordingCreateSerializer,
                    responses={201: s.RecordingStartedSerializer})
     def create(self, request: Request) -> Response:
@@ -222,6 +229,12 @@ class InstrumentViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
 
     def get_queryset(self):
         return Instrument.objects.filter(is_current=True)
+
+    def get_throttles(self):
+        if self.action == "responses":
+            self.throttle_scope = "questionnaires"
+            return [ScopedRateThrottle()]
+        return super().get_throttles()
 
     @extend_schema(request=s.PromAnswersSerializer, responses={201: s.PromScoreSerializer})
     @action(detail=True, methods=["post"], permission_classes=[permissions.IsAuthenticated,

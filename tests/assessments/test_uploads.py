@@ -217,3 +217,20 @@ def test_the_recording_protocol_guides_the_app(api_client, patient) -> None:
     assert all(task["repetitions"] == 3 for task in protocol["tasks"])
     assert "side-on" in protocol["camera"]["view"]
     assert protocol["formats"] == ["video/mp4", "video/quicktime"]
+
+
+def test_upload_creation_and_questionnaires_are_throttled_per_user(api_client, patient,
+                                                                   monkeypatch) -> None:
+    from rest_framework.throttling import ScopedRateThrottle
+
+    rates = {**ScopedRateThrottle.THROTTLE_RATES, "uploads": "3/hour", "questionnaires": "2/hour"}
+    monkeypatch.setattr(ScopedRateThrottle, "THROTTLE_RATES", rates)
+    statuses = [start(api_client, patient, 100_000).status_code for _ in range(4)]
+    assert statuses == [201, 201, 201, 429]
+    auth = bearer(patient.user)
+    answers = [api_client.post("/api/v1/questionnaires/vas/responses", {"answers": [30]},
+                               format="json", **auth).status_code for _ in range(3)]
+    assert answers == [201, 201, 429]
+    other = PatientFactory()
+    consent_grant(patient=other, purpose=ConsentPurpose.CARE)
+    assert start(api_client, other, 100_000).status_code == 201  # per user, not global
