@@ -31,6 +31,7 @@ from assessments.models import (
     User,
 )
 from assessments.selectors import consent_document_current, patient_has_active_consent
+from assessments.storage_keys import data_export_key
 from backtracker_site.api.errors import ApiError
 from backtracker_site.jobs import enqueue_on_commit, job_claim, job_fail, job_finish
 
@@ -150,7 +151,7 @@ def data_export_build(*, export_id: str) -> None:
     if not job_claim(DataExport, export_id):
         return
     export = DataExport.objects.select_related("patient__user").get(pk=export_id)
-    key = f"exports/{export.patient_id}/{export.id}.json"
+    key = data_export_key(patient_id=export.patient_id, export_id=export.id)
     try:
         body = json.dumps(patient_data(export.patient), indent=2, cls=DjangoJSONEncoder).encode()
         if default_storage.exists(key):  # a retry after a crash between save and update

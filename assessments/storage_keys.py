@@ -13,3 +13,7 @@ def recording_derived_prefix(*, patient_id: uuid.UUID, recording_id: uuid.UUID,
                              pipeline_version: str) -> str:
     """Where a recording's features.json and masks go: one place per pipeline version."""
     return f"patients/{patient_id}/recordings/{recording_id}/derived/v{pipeline_version}/"
+
+
+def data_export_key(*, patient_id: uuid.UUID, export_id: uuid.UUID) -> str:
+    return f"patients/{patient_id}/exports/{export_id}.json"

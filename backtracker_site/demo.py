@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import logging
 import threading
-import time
 
 from django.db import close_old_connections
 
@@ -77,12 +76,3 @@ def run_demo_in_background(stop: threading.Event, interval: float = 5.0) -> thre
     thread.start()
     return thread
 
-
-def wait_for_demo(timeout: float) -> bool:
-    """Run the demo steps in this thread until finished (used by tests and scripts)."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if not demo_step():
-            return True
-        time.sleep(2)
-    return False
