@@ -15,6 +15,7 @@ from rest_framework.views import APIView
 
 from assessments import results, selectors, services, uploads
 from assessments.api import serializers as s
+from assessments.api.access_log import AccessLoggedMixin
 from assessments.models import Consent, Instrument
 from backtracker_site.api.errors import ApiError
 from backtracker_site.models import JobStatus
@@ -40,9 +41,12 @@ class IsPatientOrAdminRole(permissions.BasePermission):
 # --- Patients and consent -------------------------------------------------------------
 
 
-class PatientViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
+class PatientViewSet(AccessLoggedMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin,
                      mixins.UpdateModelMixin, viewsets.GenericViewSet):
     """Patients the caller may see: themselves, their caseload, or everyone for admins."""
+
+    access_object_type = "patient"
+    access_patient_path = ""
 
     lookup_value_regex = UUID_PATTERN
 
@@ -72,8 +76,11 @@ class ConsentDocumentListApi(generics.ListAPIView):
         return selectors.consent_documents_current()
 
 
-class ConsentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class ConsentViewSet(AccessLoggedMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin,
+                     viewsets.GenericViewSet):
     """Consent records; only the patient grants or withdraws their own consent."""
+
+    access_object_type = "consent"
 
     lookup_value_regex = UUID_PATTERN
 
@@ -104,9 +111,11 @@ class ConsentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
         return Response(s.ConsentSerializer(consent).data)
 
 
-class DataExportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
+class DataExportViewSet(AccessLoggedMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin,
                         viewsets.GenericViewSet):
     """Machine-readable copies of a patient's data, built in the background."""
+
+    access_object_type = "data export"
 
     lookup_value_regex = UUID_PATTERN
 
@@ -155,9 +164,11 @@ class RawBytesParser(BaseParser):
         return body
 
 
-class RecordingViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
+class RecordingViewSet(AccessLoggedMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin,
                        viewsets.GenericViewSet):
     """Bend recordings: start an upload, send it, complete it, follow the analysis."""
+
+    access_object_type = "recording"
 
     lookup_value_regex = UUID_PATTERN
     serializer_class = s.RecordingSerializer
@@ -248,8 +259,10 @@ class InstrumentViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         return Response(s.PromScoreSerializer(result).data, status=status.HTTP_201_CREATED)
 
 
-class PromScoreViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+class PromScoreViewSet(AccessLoggedMixin, mixins.ListModelMixin, viewsets.GenericViewSet):
     """Questionnaire score history."""
+
+    access_object_type = "prom score"
 
     serializer_class = s.PromScoreSerializer
     filterset_fields = ["instrument", "patient"]
@@ -267,9 +280,11 @@ class IsStaffRole(permissions.BasePermission):
         return bool(user.is_authenticated and (user.is_physiotherapist or user.is_admin))
 
 
-class AssessmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
+class AssessmentViewSet(AccessLoggedMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin,
                         viewsets.GenericViewSet):
     """A forward and a backward recording (and questionnaires) turned into a result."""
+
+    access_object_type = "assessment"
 
     lookup_value_regex = UUID_PATTERN
     serializer_class = s.AssessmentSerializer

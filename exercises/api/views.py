@@ -7,6 +7,7 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from assessments.api.access_log import AccessLoggedMixin
 from assessments.api.views import UUID_PATTERN, IsPatientRole
 from assessments.selectors import patient_get_for_user
 from exercises import progression, selectors, services
@@ -36,10 +37,12 @@ class ExerciseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
         return selectors.exercises_active()
 
 
-class ProgrammeViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
+class ProgrammeViewSet(AccessLoggedMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin,
                        viewsets.GenericViewSet):
     """Exercise programmes. Patients see their approved programme; physiotherapists (and
     admins) generate, edit and approve them, and every change is versioned."""
+
+    access_object_type = "programme"
 
     lookup_value_regex = UUID_PATTERN
     serializer_class = s.ProgrammeSerializer
@@ -115,9 +118,11 @@ class ProgrammeViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
         return selectors.programmes_for_user(self.request.user).get(pk=programme.pk)
 
 
-class SessionLogViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
+class SessionLogViewSet(AccessLoggedMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin,
                         viewsets.GenericViewSet):
     """Exercise sessions; only the patient logs their own."""
+
+    access_object_type = "session"
 
     lookup_value_regex = UUID_PATTERN
     serializer_class = s.SessionLogSerializer

@@ -20,7 +20,7 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from drf_spectacular.generators import SchemaGenerator
 
-from assessments.models import ConsentPurpose, DataExport
+from assessments.models import AccessEvent, ConsentPurpose, DataExport
 from assessments.results import assessment_create
 from assessments.services import consent_grant
 from assessments.uploads import recording_start_upload
@@ -124,6 +124,10 @@ MATRIX = [
 ]
 
 
+PATIENT_DATA = {"patient", "consent", "export", "recording", "assessment", "programme",
+                "draft_programme", "session"}
+
+
 @pytest.fixture
 def world(db):
     """Two patients with physios, plus the admin, inactive and unlinked callers.
@@ -193,6 +197,12 @@ def test_matrix(api_client, world, row: Row, role: str) -> None:
     if response.status_code >= 400:
         assert set(response.json()) == {"error"}
         assert {"code", "message"} <= set(response.json()["error"])
+    if row.method == "GET" and row.target in PATIENT_DATA:
+        # Every read of patient A's data, and every refused attempt, is in the access log.
+        outcome = AccessEvent.Outcome.ALLOWED if response.status_code == 200 \
+            else AccessEvent.Outcome.DENIED
+        assert AccessEvent.objects.filter(path=path, patient_id=world["patient"].pk,
+                                          outcome=outcome).count() == 1
 
 
 @pytest.mark.django_db
