@@ -5,15 +5,20 @@ from __future__ import annotations
 import uuid
 
 
+def patient_prefix(patient_id: uuid.UUID) -> str:
+    """Everything stored for one patient lies under this prefix (erasure relies on it)."""
+    return f"patients/{patient_id}/"
+
+
 def recording_source_key(*, patient_id: uuid.UUID, recording_id: uuid.UUID) -> str:
-    return f"patients/{patient_id}/recordings/{recording_id}/source.mp4"
+    return f"{patient_prefix(patient_id)}recordings/{recording_id}/source.mp4"
 
 
 def recording_derived_prefix(*, patient_id: uuid.UUID, recording_id: uuid.UUID,
                              pipeline_version: str) -> str:
     """Where a recording's features.json and masks go: one place per pipeline version."""
-    return f"patients/{patient_id}/recordings/{recording_id}/derived/v{pipeline_version}/"
+    return f"{patient_prefix(patient_id)}recordings/{recording_id}/derived/v{pipeline_version}/"
 
 
 def data_export_key(*, patient_id: uuid.UUID, export_id: uuid.UUID) -> str:
-    return f"patients/{patient_id}/exports/{export_id}.json"
+    return f"{patient_prefix(patient_id)}exports/{export_id}.json"

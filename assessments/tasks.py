@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from celery import shared_task
 
+from backtracker_site.jobs import TransientStorageError
+
 
 @shared_task(name="assessments.tasks.build_data_export", queue="default",
              acks_late=True, reject_on_worker_lost=True)
@@ -18,3 +20,19 @@ def abort_stale_uploads() -> None:
     from assessments.uploads import abort_stale_uploads as abort
 
     abort()
+
+
+@shared_task(name="assessments.tasks.erase_patient", queue="default", acks_late=True,
+             reject_on_worker_lost=True, autoretry_for=(TransientStorageError,),
+             retry_backoff=5, retry_backoff_max=300, retry_jitter=True, max_retries=8)
+def erase_patient(erasure_id: str) -> None:
+    from assessments.erasure import erasure_execute
+
+    erasure_execute(erasure_id=erasure_id)
+
+
+@shared_task(name="assessments.tasks.sweep_erased_prefixes", queue="default")
+def sweep_erased_prefixes() -> None:
+    from assessments.erasure import erasures_sweep_recent
+
+    erasures_sweep_recent()

@@ -24,6 +24,10 @@ from backtracker_site.models import JobStatus, QueuedJob
 logger = logging.getLogger(__name__)
 
 
+class TransientStorageError(Exception):
+    """Object storage could not be reached; the job goes back to the queue for a retry."""
+
+
 def job_models() -> list[type[QueuedJob]]:
     """Every concrete model that inherits QueuedJob."""
     return [

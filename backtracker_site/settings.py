@@ -397,6 +397,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "assessments.tasks.abort_stale_uploads",
         "schedule": 3600,
     },
+    "sweep-erased-prefixes": {
+        "task": "assessments.tasks.sweep_erased_prefixes",
+        "schedule": 600,
+    },
 }
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celery" / "beat-schedule")
 

@@ -21,14 +21,17 @@ from django.db import transaction
 from assessments.models import Recording
 from assessments.results import assessments_advance_for_recording
 from assessments.storage_keys import recording_derived_prefix
-from backtracker_site.jobs import job_claim, job_fail, job_finish, job_progress, job_release
+from backtracker_site.jobs import (
+    TransientStorageError,
+    job_claim,
+    job_fail,
+    job_finish,
+    job_progress,
+    job_release,
+)
 from mlpipeline.models import FeatureSet
 
 logger = logging.getLogger(__name__)
-
-
-class TransientStorageError(Exception):
-    """Object storage could not be reached; the job goes back to the queue for a retry."""
 
 
 def pipeline_config():

@@ -5,7 +5,7 @@ from __future__ import annotations
 from celery import shared_task
 from django.conf import settings
 
-from mlpipeline.services import TransientStorageError
+from backtracker_site.jobs import TransientStorageError
 
 
 @shared_task(

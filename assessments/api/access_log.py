@@ -56,7 +56,7 @@ class AccessLoggedMixin:
         *steps, last = self.access_patient_path.split("__")
         for step in steps:
             obj = getattr(obj, step)
-        return getattr(obj, f"{last}_id")
+        return getattr(obj, obj._meta.get_field(last).attname)
 
     def _owner_of(self, object_id: str):
         """The patient an object ID really belongs to (None if there is no such row)."""

@@ -10,6 +10,7 @@ from assessments.models import (
     Consent,
     ConsentDocument,
     DataExport,
+    Erasure,
     Instrument,
     Patient,
     Phenotype,
@@ -144,6 +145,24 @@ class DataExportSerializer(serializers.ModelSerializer):
 
 class DataExportRequestSerializer(serializers.Serializer):
     patient = serializers.UUIDField()
+
+
+class ErasureSerializer(serializers.ModelSerializer):
+    patient = serializers.UUIDField(source="patient_ref", read_only=True)
+
+    class Meta:
+        model = Erasure
+        fields = ["id", "patient", "status", "stage", "percent", "queued_at", "finished_at",
+                  "rows_removed", "objects_removed", "uploads_aborted", "error_message"]
+        read_only_fields = fields
+
+
+class ErasureRequestSerializer(serializers.Serializer):
+    password = serializers.CharField(
+        max_length=128, trim_whitespace=False,
+        help_text="The caller's own password, to confirm an action that cannot be undone.")
+    patient = serializers.UUIDField(required=False,
+                                    help_text="Administrators only: whose data to erase.")
 
 
 class RecordingSerializer(serializers.ModelSerializer):

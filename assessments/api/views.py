@@ -16,7 +16,8 @@ from rest_framework.views import APIView
 from assessments import results, selectors, services, uploads
 from assessments.api import serializers as s
 from assessments.api.access_log import AccessLoggedMixin
-from assessments.models import Consent, Instrument
+from assessments.erasure import erasure_request
+from assessments.models import Consent, Erasure, Instrument
 from backtracker_site.api.errors import ApiError
 from backtracker_site.models import JobStatus
 
@@ -148,6 +149,65 @@ class DataExportViewSet(AccessLoggedMixin, mixins.ListModelMixin, mixins.Retriev
             raise Http404 from None
         return FileResponse(handle, as_attachment=True, content_type="application/json",
                             filename=f"backtracker-export-{export.patient_id}.json")
+
+
+class IsAdminRole(permissions.BasePermission):
+    message = "Only an administrator can do this."
+
+    def has_permission(self, request, view) -> bool:
+        return bool(request.user.is_authenticated and request.user.is_admin)
+
+
+class ErasureViewSet(AccessLoggedMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin,
+                     viewsets.GenericViewSet):
+    """Erasure of everything stored about a patient; it cannot be undone.
+
+    A patient asks for their own erasure (an administrator for anyone's), confirming with
+    their password. The account is locked at once and the data removed in the background;
+    a confirmation e-mail follows. Administrators follow the requests here.
+    """
+
+    access_object_type = "erasure"
+    access_patient_path = "patient_ref"
+
+    lookup_value_regex = UUID_PATTERN
+    serializer_class = s.ErasureSerializer
+    permission_classes = [permissions.IsAuthenticated, IsAdminRole]
+    filterset_fields = ["status"]
+    ordering = ["-queued_at"]
+
+    def get_queryset(self):
+        return Erasure.objects.all() if self.request.user.is_authenticated \
+            and self.request.user.is_admin else Erasure.objects.none()
+
+    def get_permissions(self):
+        if self.action == "create":
+            return [permissions.IsAuthenticated(), IsPatientOrAdminRole()]
+        return super().get_permissions()
+
+    def get_throttles(self):
+        if self.action == "create":  # it checks a password: same budget as signing in
+            self.throttle_scope = "login"
+            return [ScopedRateThrottle()]
+        return super().get_throttles()
+
+    @extend_schema(request=s.ErasureRequestSerializer, responses={202: s.ErasureSerializer})
+    def create(self, request: Request) -> Response:
+        data = s.ErasureRequestSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        if not request.user.check_password(data.validated_data["password"]):
+            raise ApiError(code="wrong_password", status_code=400,
+                           message="The password is not right; erasure needs your password.")
+        if request.user.is_patient:
+            patient = request.user.patient
+        elif "patient" in data.validated_data:
+            patient = selectors.patient_get_for_user(
+                user=request.user, patient_id=data.validated_data["patient"])
+        else:
+            raise ApiError(code="patient_required", status_code=400,
+                           message="Say whose data to erase in `patient`.")
+        erasure = erasure_request(patient=patient, requested_by=request.user)
+        return Response(s.ErasureSerializer(erasure).data, status=status.HTTP_202_ACCEPTED)
 
 
 class RawBytesParser(BaseParser):

@@ -4,7 +4,13 @@ from assessments.models.accounts import EmailUserManager, Patient, User
 from assessments.models.assessment import Assessment, ClinicSettings
 from assessments.models.audit import AccessEvent
 from assessments.models.clinical import Instrument, Phenotype, PhenotypeLabel, PromScore
-from assessments.models.consent import Consent, ConsentDocument, ConsentPurpose, DataExport
+from assessments.models.consent import (
+    Consent,
+    ConsentDocument,
+    ConsentPurpose,
+    DataExport,
+    Erasure,
+)
 from assessments.models.recordings import Recording, RecordingRequest, Task
 
 __all__ = [
@@ -16,6 +22,7 @@ __all__ = [
     "ConsentPurpose",
     "DataExport",
     "EmailUserManager",
+    "Erasure",
     "Instrument",
     "Patient",
     "Phenotype",

@@ -1,4 +1,4 @@
-"""Consent per purpose, versioned, and patient data exports."""
+"""Consent per purpose, versioned, and the patient's data rights: export and erasure."""
 
 from __future__ import annotations
 
@@ -91,3 +91,29 @@ class DataExport(QueuedJob):
 
     def __str__(self) -> str:
         return f"Export {self.id} ({self.status})"
+
+
+class Erasure(QueuedJob):
+    """A request to erase everything stored about one patient (GDPR Art. 17).
+
+    It names the patient by ID only, because the patient row goes with the erasure;
+    the counts say what was removed. The e-mail address is kept only until the
+    confirmation is sent.
+    """
+
+    task_name = "assessments.tasks.erase_patient"
+    queue = "default"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    patient_ref = models.UUIDField(db_index=True)
+    requested_by_role = models.CharField(max_length=20)
+    notify_email = models.EmailField(blank=True)
+    rows_removed = models.PositiveIntegerField(default=0)
+    objects_removed = models.PositiveIntegerField(default=0)
+    uploads_aborted = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["-queued_at"]
+
+    def __str__(self) -> str:
+        return f"Erasure of {self.patient_ref} ({self.status})"

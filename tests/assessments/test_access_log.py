@@ -33,7 +33,8 @@ def test_a_list_page_logs_one_entry_per_patient_on_it(api_client) -> None:
 
     response = api_client.get("/api/v1/recordings", **bearer(physio))
 
-    assert response.status_code == 200 and response.json()["count"] == 6
+    assert response.status_code == 200
+    assert response.json()["count"] == 6
     events = AccessEvent.objects.filter(path="/api/v1/recordings")
     assert {e.patient_id for e in events} == {p.pk for p in mine}
     assert events.count() == 3

@@ -20,7 +20,7 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from drf_spectacular.generators import SchemaGenerator
 
-from assessments.models import AccessEvent, ConsentPurpose, DataExport
+from assessments.models import AccessEvent, ConsentPurpose, DataExport, Erasure
 from assessments.results import assessment_create
 from assessments.services import consent_grant
 from assessments.uploads import recording_start_upload
@@ -80,6 +80,10 @@ MATRIX = [
         target="patient", body={"patient": "{id}"}),
     Row("GET", "/api/v1/exports/{id}", EXPORT_ON_A, target="export"),
     Row("GET", "/api/v1/exports/{id}/download", EXPORT_ON_A, target="export"),
+    Row("GET", "/api/v1/erasures", signed_in(403, admin=200)),
+    Row("POST", "/api/v1/erasures", signed_in(403, patient_a=400, patient_b=400, admin=400),
+        body={}),
+    Row("GET", "/api/v1/erasures/{id}", signed_in(403, admin=200), target="erasure"),
     Row("GET", "/api/v1/assessments", signed_in(200)),
     Row("POST", "/api/v1/assessments", signed_in(403, patient_a=201, patient_b=201), body={}),
     Row("GET", "/api/v1/assessments/{id}", OWN_OBJECT, target="assessment"),
@@ -125,7 +129,7 @@ MATRIX = [
 
 
 PATIENT_DATA = {"patient", "consent", "export", "recording", "assessment", "programme",
-                "draft_programme", "session"}
+                "draft_programme", "session", "erasure"}
 
 
 @pytest.fixture
@@ -162,6 +166,7 @@ def world(db):
     assessment = assessment_create(patient=patient_a, forward_id=None, backward_id=None)
     key = default_storage.save(f"exports/{patient_a.id}/x.json", ContentFile(b"{}"))
     export = DataExport.objects.create(patient=patient_a, status=JobStatus.DONE, file_key=key)
+    erasure = Erasure.objects.create(patient_ref=patient_a.pk, requested_by_role="admin")
     exercise = ExerciseFactory(slug="fp-sitting-lordosis-awareness")
     programme = programme_create_for_result(patient=patient_a, phenotype="FP", probability=0.9)
     programme_approve(programme=programme, by=physio_a)
@@ -170,6 +175,7 @@ def world(db):
     session = session_log(patient=patient_a, programme=programme, pain_before=2, pain_after=2,
                           difficulty=3)
     return {"headers": headers, "patient": patient_a, "consent": consent, "export": export,
+            "erasure": erasure,
             "recording": recording, "assessment": assessment,
             "exercise": exercise, "programme": programme, "draft_programme": draft_programme,
             "session": session}
