@@ -34,6 +34,7 @@ from backtracker_site.jobs import (
     TransientStorageError,
     enqueue_on_commit,
     job_claim,
+    job_fail,
     job_finish,
     job_progress,
     job_release,
@@ -88,6 +89,10 @@ def erasure_execute(*, erasure_id: UUID | str) -> None:
         purged += purge_stored_objects(prefix)
     except TransientStorageError:
         job_release(Erasure, erasure_id)
+        raise
+    except Exception:
+        job_fail(Erasure, erasure_id, code="erasure_failed",
+                 message="The erasure stopped with an error; an administrator must look at it.")
         raise
     notify_erased(erasure.notify_email)
     job_finish(Erasure, erasure_id, notify_email="", objects_removed=purged.objects,

@@ -107,7 +107,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "backtracker_site.middleware.no_store_for_api",
+    "backtracker_site.middleware.no_store",
     "axes.middleware.AxesMiddleware",
 ]
 

@@ -87,6 +87,6 @@ def assessment_classify(*, assessment_id: UUID | str) -> None:
                    model_version=version, mask_scores=scores,
                    review=review_after_classification(confidence))
         programme_create_for_result(patient=assessment.patient, phenotype=phenotype,
-                                    probability=confidence)
+                                    probability=confidence, assessment=assessment)
     logger.info("assessment %s: %s (%.2f) with model v%d", assessment_id, phenotype,
                 confidence, version.number)

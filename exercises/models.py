@@ -7,7 +7,7 @@ import uuid
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
-from assessments.models import Patient, Phenotype, User
+from assessments.models import Assessment, Patient, Phenotype, User
 
 
 class Exercise(models.Model):
@@ -75,6 +75,9 @@ class Programme(models.Model):
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="programmes")
+    # The result it was built for (None when a physiotherapist generated it by hand).
+    assessment = models.ForeignKey(Assessment, on_delete=models.SET_NULL, null=True, blank=True,
+                                   related_name="programmes")
     phenotype = models.CharField(max_length=2, choices=Phenotype.choices)
     probability = models.FloatField()
     confidence = models.FloatField()

@@ -14,7 +14,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
-from assessments.models import ClinicSettings, Patient, PromScore, User
+from assessments.models import Assessment, ClinicSettings, Patient, PromScore, User
 from backtracker_site.api.errors import ApiError
 from exercises import progression, seed_data
 from exercises.models import (
@@ -133,14 +133,16 @@ def _record_version(programme: Programme, *, kind: str, by: User | None,
 
 @transaction.atomic
 def programme_create_for_result(*, patient: Patient, phenotype: str, probability: float,
-                                created_by: User | None = None) -> Programme:
+                                created_by: User | None = None,
+                                assessment: Assessment | None = None) -> Programme:
     """Generate a programme from a classification result and the patient's latest PROMs.
 
     ``probability`` may be P(FP) or the probability of ``phenotype``; only max(p, 1 - p)
     is used. A result less confident than the clinic's threshold
     (ClinicSettings.confidence_threshold) gives a PROVISIONAL programme flagged for review;
     otherwise a DRAFT. Either waits for a physiotherapist's approval before the patient
-    sees it. Version 1 is recorded with ``created_by`` (None: the assessment flow).
+    sees it. Version 1 is recorded with ``created_by`` (None: the assessment flow), and
+    ``assessment`` links the programme to the result it was built for.
     """
     library = _library()
     plan = generate_programme(
@@ -156,7 +158,7 @@ def programme_create_for_result(*, patient: Patient, phenotype: str, probability
         status=Programme.Status.PROVISIONAL if plan.provisional else Programme.Status.DRAFT,
         needs_review=bool(plan.review_reasons), review_reasons=plan.review_reasons,
         rationale=plan.rationale, schedule_days=plan.schedule_days, level=1,
-        level_started_on=timezone.localdate(), created_by=created_by,
+        level_started_on=timezone.localdate(), created_by=created_by, assessment=assessment,
     )
     ProgrammeItem.objects.bulk_create([
         ProgrammeItem(programme=programme, exercise=library[p.slug], order=i,

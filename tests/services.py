@@ -138,13 +138,8 @@ def start_worker(django_db_setup, django_db_blocker, tmp_path, settings):
 
     def start(extra_env: dict[str, str] | None = None) -> Worker:
         var_dir = tmp_path / "worker-var"
-        env = {"BACKTRACKER_VAR_DIR": str(var_dir)}
-        if getattr(settings, "AWS_STORAGE_BUCKET_NAME", ""):
-            env.update(AWS_STORAGE_BUCKET_NAME=settings.AWS_STORAGE_BUCKET_NAME,
-                       AWS_S3_ENDPOINT_URL=settings.AWS_S3_ENDPOINT_URL,
-                       AWS_S3_REGION_NAME=settings.AWS_S3_REGION_NAME,
-                       AWS_ACCESS_KEY_ID="testing", AWS_SECRET_ACCESS_KEY="testing")
-        else:
+        env = {"BACKTRACKER_VAR_DIR": str(var_dir), **s3_environment(settings)}
+        if not env.get("AWS_STORAGE_BUCKET_NAME"):
             settings.STORAGES = {**settings.STORAGES, "default": {
                 "BACKEND": "django.core.files.storage.FileSystemStorage",
                 "OPTIONS": {"location": str(var_dir / "media")},
@@ -164,6 +159,84 @@ def start_worker(django_db_setup, django_db_blocker, tmp_path, settings):
 def celery_worker(start_worker):
     """One worker on every queue, sharing this test's database and storage."""
     return start_worker()
+
+
+def s3_environment(settings) -> dict[str, str]:
+    """Environment variables that point a child process at this test's moto bucket."""
+    if not getattr(settings, "AWS_STORAGE_BUCKET_NAME", ""):
+        return {}
+    return {"AWS_STORAGE_BUCKET_NAME": settings.AWS_STORAGE_BUCKET_NAME,
+            "AWS_S3_ENDPOINT_URL": settings.AWS_S3_ENDPOINT_URL,
+            "AWS_S3_REGION_NAME": settings.AWS_S3_REGION_NAME,
+            "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"}
+
+
+class Server:
+    """The site served by gunicorn in production mode on a loopback port."""
+
+    def __init__(self, env: dict[str, str], log_path: Path) -> None:
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.log = open(log_path, "w")  # noqa: SIM115  (closed in stop())
+        self.log_path = log_path
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "gunicorn", "backtracker_site.wsgi", "--bind",
+             f"127.0.0.1:{self.port}", "--workers", "1", "--threads", "4",
+             "--worker-class", "gthread", "--timeout", "120"],
+            cwd=ROOT, env=env, stdout=self.log, stderr=subprocess.STDOUT,
+        )
+        import requests
+
+        def answers() -> bool:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"server exited:\n{self.log_path.read_text()[-3000:]}")
+            try:
+                return requests.get(f"{self.url}/api/v1/health", timeout=5).status_code < 500
+            except requests.ConnectionError:
+                return False
+
+        wait_until(answers, timeout=60, interval=0.3)
+
+    def stop(self) -> None:
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+        self.log.close()
+
+
+@pytest.fixture
+def start_server(django_db_setup, django_db_blocker, tmp_path, settings):
+    """Factory: serve the site from a gunicorn process on the test database.
+
+    Production settings (DEBUG off), the test's broker and, with the s3_storage fixture,
+    its bucket. E-mail goes to files under ``<var>/mail``; the var folder is returned
+    with the server.
+    """
+    from django.db import connection
+
+    with django_db_blocker.unblock():
+        database_name = connection.settings_dict["NAME"]
+    servers: list[Server] = []
+
+    def start(extra_env: dict[str, str] | None = None) -> tuple[Server, Path]:
+        var_dir = tmp_path / "server-var"
+        env = {"BACKTRACKER_VAR_DIR": str(var_dir), "DJANGO_DEBUG": "0",
+               "DJANGO_SECRET_KEY": "test-server-" + "s" * 50,
+               "DJANGO_ALLOWED_HOSTS": "127.0.0.1", "DJANGO_SECURE_SSL_REDIRECT": "0",
+               "DJANGO_SESSION_COOKIE_SECURE": "0", "DJANGO_LOG_LEVEL": "WARNING",
+               "CELERY_BROKER_URL": settings.CELERY_BROKER_URL,
+               "DJANGO_EMAIL_BACKEND": "django.core.mail.backends.filebased.EmailBackend",
+               **s3_environment(settings), **(extra_env or {})}
+        server = Server(worker_environment(database_name, env), tmp_path / "server.log")
+        servers.append(server)
+        return server, var_dir
+
+    yield start
+    for server in servers:
+        server.stop()
 
 
 def wait_until(predicate, timeout: float = 60, interval: float = 0.25):

@@ -264,8 +264,18 @@ class AssessmentResultSerializer(serializers.Serializer):
     probability = serializers.FloatField(help_text="confidence in the phenotype shown, 0.5-1")
     model_version = serializers.IntegerField(allow_null=True)
     review = serializers.CharField()
+    programme = serializers.UUIDField(allow_null=True,
+                                      help_text="the exercise programme built for this result")
     mask_scores = serializers.ListField(child=serializers.DictField(), required=False,
                                        help_text="staff only: per-mask FP/EP pull")
+
+
+def programme_for(assessment: Assessment, staff: bool) -> str | None:
+    """The programme built for this result: the newest one, or for the patient the newest
+    one a physiotherapist approved (prefetched as ``programmes``)."""
+    programmes = sorted(assessment.programmes.all(), key=lambda p: p.created_at, reverse=True)
+    shown = [p for p in programmes if staff or p.status == "approved"]
+    return str(shown[0].id) if shown else None
 
 
 class AssessmentSerializer(serializers.ModelSerializer):
@@ -298,7 +308,7 @@ class AssessmentSerializer(serializers.ModelSerializer):
             return None  # waiting for the physiotherapist
         result = {"phenotype": assessment.phenotype, "probability": assessment.probability,
                   "model_version": getattr(assessment.model_version, "number", None),
-                  "review": assessment.review}
+                  "review": assessment.review, "programme": programme_for(assessment, staff)}
         if staff:
             result["mask_scores"] = assessment.mask_scores
         return result

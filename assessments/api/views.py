@@ -354,7 +354,7 @@ class AssessmentViewSet(AccessLoggedMixin, mixins.ListModelMixin, mixins.Retriev
 
     def get_queryset(self):
         return selectors.assessments_for_user(self.request.user).select_related(
-            "forward", "backward", "model_version")
+            "forward", "backward", "model_version").prefetch_related("programmes")
 
     def get_permissions(self):
         if self.action in ("create", "partial_update"):

@@ -50,9 +50,9 @@ class Assessment(QueuedJob):
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="assessments")
-    forward = models.ForeignKey(Recording, on_delete=models.PROTECT, null=True, blank=True,
+    forward = models.ForeignKey(Recording, on_delete=models.RESTRICT, null=True, blank=True,
                                 related_name="+")
-    backward = models.ForeignKey(Recording, on_delete=models.PROTECT, null=True, blank=True,
+    backward = models.ForeignKey(Recording, on_delete=models.RESTRICT, null=True, blank=True,
                                  related_name="+")
     use_proms = models.BooleanField(default=True)
     # What the patient must do before classification can run: [{"task", "code", "message"}]

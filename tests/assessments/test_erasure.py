@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 from axes.models import AccessAttempt
+from django.apps import apps
 from django.core import mail
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
@@ -17,7 +18,14 @@ from freezegun import freeze_time
 from assessments import erasure as erasure_module
 from assessments.erasure import erasure_execute, erasure_request, erasures_sweep_recent
 from assessments.export import patient_paths
-from assessments.models import AccessEvent, ConsentPurpose, Erasure, Patient, User
+from assessments.models import (
+    AccessEvent,
+    ConsentPurpose,
+    Erasure,
+    Patient,
+    PhenotypeLabel,
+    User,
+)
 from assessments.results import assessment_create
 from assessments.services import consent_grant, data_export_request, prom_submit
 from assessments.storage_keys import patient_prefix
@@ -68,6 +76,48 @@ def test_every_path_to_a_patient_cascades() -> None:
             assert field.remote_field.on_delete is models.CASCADE, f"{current.__name__}.{step}"
             current = field.related_model
     assert Patient._meta.get_field("user").remote_field.on_delete is models.CASCADE
+
+
+def test_no_reference_can_block_deleting_patient_data() -> None:
+    """PROTECT between two rows of patient data stops the cascade (RESTRICT does not)."""
+    patient_data = {*patient_paths(), Patient, User}
+    for model in apps.get_models():
+        for field in model._meta.get_fields():
+            if field.many_to_one and field.concrete and field.related_model in patient_data:
+                assert field.remote_field.on_delete is not models.PROTECT, \
+                    f"{model.__name__}.{field.name}"
+
+
+def test_erasure_of_a_classified_and_reviewed_patient(reference_data) -> None:
+    patient = populated_patient()
+    backward, forward = patient.recordings.order_by("task")
+    assessment_create(patient=patient, forward_id=forward.pk,
+                      backward_id=backward.pk)
+    PhenotypeLabel.objects.create(patient=patient, phenotype="FP",
+                                  source=PhenotypeLabel.Source.PHYSIOTHERAPIST,
+                                  labelled_by=patient.physiotherapist)
+
+    erasure = erasure_request(patient=patient, requested_by=patient.user)
+    erasure_execute(erasure_id=erasure.pk)
+
+    assert Erasure.objects.get(pk=erasure.pk).status == JobStatus.DONE
+    assert sum(rows_of_patient(patient.pk).values()) == 0
+
+
+def test_an_unexpected_error_fails_the_erasure_visibly(reference_data, monkeypatch) -> None:
+    patient = populated_patient()
+    erasure = erasure_request(patient=patient, requested_by=patient.user)
+
+    def broken(patient_id):
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr(erasure_module, "delete_patient_rows", broken)
+    with pytest.raises(RuntimeError):
+        erasure_execute(erasure_id=erasure.pk)
+
+    failed = Erasure.objects.get(pk=erasure.pk)
+    assert failed.status == JobStatus.FAILED
+    assert failed.error_code == "erasure_failed"
 
 
 def test_erasure_removes_rows_files_and_chunks_and_says_so(reference_data) -> None:
