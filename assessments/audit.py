@@ -16,7 +16,7 @@ def access_event(request: HttpRequest, *, patient_id: UUID | str | None, action:
     return AccessEvent(
         actor=user, role=getattr(user, "role", "anonymous"), patient_id=patient_id,
         object_type=object_type, object_id=str(object_id or "")[:64], action=action[:60],
-        path=request.path[:300],
+        path=request.path[:300], request_id=getattr(request, "request_id", ""),
         outcome=AccessEvent.Outcome.ALLOWED if allowed else AccessEvent.Outcome.DENIED,
         ip_address=request.META.get("REMOTE_ADDR") or None,
     )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+import uuid
 from collections.abc import Callable
 
 from django.conf import settings
@@ -18,6 +20,23 @@ def no_store(get_response: Callable[[HttpRequest], HttpResponse]):
         response = get_response(request)
         if not request.path.startswith(settings.STATIC_URL):
             response["Cache-Control"] = "no-store"
+        return response
+
+    return middleware
+
+
+# A proxy's or app's own ID is kept when it looks like one; anything else is replaced.
+REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{8,64}")
+
+
+def request_id(get_response: Callable[[HttpRequest], HttpResponse]):
+    """Give each request an ID (``request.request_id``, ``X-Request-ID``) for the logs."""
+
+    def middleware(request: HttpRequest) -> HttpResponse:
+        supplied = request.headers.get("X-Request-ID", "")
+        request.request_id = supplied if REQUEST_ID.fullmatch(supplied) else uuid.uuid4().hex
+        response = get_response(request)
+        response["X-Request-ID"] = request.request_id
         return response
 
     return middleware

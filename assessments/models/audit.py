@@ -1,7 +1,9 @@
 """Who looked at which patient's data, including refused attempts (ASVS 16.2.1).
 
 The log is append-only: rows are never updated or deleted by the application, and on
-PostgreSQL a trigger refuses UPDATE and DELETE outright (migration 0011). It keeps IDs,
+PostgreSQL a trigger refuses UPDATE and DELETE outright (migration 0011). SQLite rebuilds
+a table to alter it, which drops the trigger: a migration that changes this model must
+install it again there (as 0014 does). It keeps IDs,
 not names, so it outlives an erased patient without holding their personal data.
 """
 
@@ -40,6 +42,7 @@ class AccessEvent(models.Model):
     action = models.CharField(max_length=60)
     outcome = models.CharField(max_length=10, choices=Outcome.choices)
     path = models.CharField(max_length=300)
+    request_id = models.CharField(max_length=64, blank=True)
     ip_address = models.GenericIPAddressField(null=True, blank=True)
     at = models.DateTimeField(auto_now_add=True, db_index=True)
 

@@ -135,3 +135,18 @@ def test_deleting_a_user_keeps_their_entries() -> None:
 
     kept = AccessEvent.objects.get()
     assert (kept.actor_id, kept.role, kept.action) == (actor_id, "physiotherapist", "GET list")
+
+
+def test_entries_carry_the_request_id(api_client) -> None:
+    patient = PatientFactory()
+
+    kept = api_client.get(f"/api/v1/patients/{patient.pk}", HTTP_X_REQUEST_ID="app-req-0001",
+                          **bearer(patient.user))
+    replaced = api_client.get(f"/api/v1/patients/{patient.pk}", HTTP_X_REQUEST_ID="<script>",
+                              **bearer(patient.user))
+
+    assert kept["X-Request-ID"] == "app-req-0001"
+    assert len(replaced["X-Request-ID"]) == 32
+    assert replaced["X-Request-ID"] != "<script>"
+    assert sorted(AccessEvent.objects.values_list("request_id", flat=True)) == sorted(
+        ["app-req-0001", replaced["X-Request-ID"]])
