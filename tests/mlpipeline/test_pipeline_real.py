@@ -33,6 +33,15 @@ def analyse(real_clips: Callable[[str], Path]) -> Callable[..., PipelineResult]:
     return _analyse
 
 
+def png_chunk_types(content: bytes) -> set[bytes]:
+    kinds, offset = set(), 8
+    while offset + 8 <= len(content):
+        length = int.from_bytes(content[offset:offset + 4], "big")
+        kinds.add(content[offset + 4:offset + 8])
+        offset += 12 + length
+    return kinds
+
+
 def codes(result: PipelineResult) -> set[str]:
     return {issue.code for issue in result.qc.issues}
 
@@ -129,3 +138,31 @@ def test_a_second_person_in_view_is_flagged(
     config = PipelineConfig(analysis_fps=10, people_check_fps=5)
     result = run_pipeline(clip, "forward", config)
     assert "multiple_people" in codes(result)
+
+
+def test_derivatives_carry_no_location_or_other_metadata(real_clips, tmp_path: Path) -> None:
+    """A phone writes where a clip was filmed into the MP4; nothing derived may keep it."""
+    tagged = tmp_path / "tagged.mp4"
+    with av.open(str(real_clips("sports2d_demo4_walk_sagittal.mp4"))) as source, \
+            av.open(str(tagged), "w", format="mp4") as target:
+        target.metadata["location"] = "+48.8583+002.2945/"
+        target.metadata["comment"] = "filmed at home by Jane Example"
+        stream = target.add_stream_from_template(source.streams.video[0])
+        for packet in source.demux(source.streams.video[0]):
+            if packet.dts is not None:
+                packet.stream = stream
+                target.mux(packet)
+    with av.open(str(tagged)) as check:
+        assert check.metadata.get("location") == "+48.8583+002.2945/"  # the test is real
+
+    result = run_pipeline(tagged, "forward", PipelineConfig(analysis_fps=5))
+    write_outputs(result, tmp_path / "out")
+
+    written = [p for p in (tmp_path / "out").rglob("*") if p.is_file()]
+    assert any(p.suffix == ".png" for p in written)
+    for path in written:
+        content = path.read_bytes()
+        assert b"48.8583" not in content, path.name
+        assert b"Jane Example" not in content, path.name
+        if path.suffix == ".png":
+            assert not {b"tEXt", b"iTXt", b"zTXt", b"eXIf"} & png_chunk_types(content), path
