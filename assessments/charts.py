@@ -5,13 +5,13 @@ from __future__ import annotations
 import base64
 import io
 from collections.abc import Sequence
-from datetime import date
+from datetime import date, timedelta
 
 import numpy as np
 from matplotlib.figure import Figure  # no pyplot: no global state, safe in web processes
 from PIL import Image
 
-FP_COLOUR, EP_COLOUR, INK = "#c0392b", "#1f6fa8", "#1d2733"
+FP_COLOUR, EP_COLOUR, INK, WARN_COLOUR = "#c0392b", "#1f6fa8", "#1d2733", "#e67e22"
 
 
 def new_axes(width: float, height: float):
@@ -57,12 +57,52 @@ def score_trend_svg(series: dict[str, list[tuple[date, float]]]) -> str:
     return figure_svg(fig)
 
 
-def weekly_bars_svg(labels: Sequence[str], percents: Sequence[float], title: str) -> str:
-    fig, ax = new_axes(6.4, 2.2)
-    colours = [EP_COLOUR if p >= 70 else "#e67e22" for p in percents]
-    ax.bar(labels, percents, color=colours)
-    ax.set(ylim=(0, 100), ylabel="% of planned", title=title)
+def adherence_svg(weeks: Sequence[tuple[date, int, int]],
+                  pain: Sequence[tuple[date, int, int]] = (), *, target: float = 0.8) -> str:
+    """Sessions done per week (bars) against those prescribed (a bar outline), with pain.
+
+    ``weeks`` holds (first day, sessions done, sessions planned) per week; ``pain`` holds
+    (day, pain before, pain after) per session, drawn on a 0-10 axis on the right. Weeks
+    below ``target`` of the plan are drawn in the warning colour. Each element has an id
+    (``done-N``, ``planned-N``, ``pain-before``, ``pain-after``) so pages and tests can
+    find it. No weeks: no chart (an empty string).
+    """
+    if not weeks:
+        return ""
+    fig, ax = new_axes(6.4, 2.6)
+    width = timedelta(days=6)
+    for number, (start, done, planned) in enumerate(weeks):
+        middle = start + timedelta(days=3.5)
+        colour = EP_COLOUR if done >= target * planned else WARN_COLOUR
+        ax.bar(middle, planned, width=width, fill=False, edgecolor=INK, linestyle="--",
+               linewidth=1, gid=f"planned-{number}",
+               label="prescribed" if number == 0 else None)
+        ax.bar(middle, done, width=width * 0.7, color=colour, gid=f"done-{number}",
+               label="done" if number == 0 else None)
+    top = max(max(done, planned) for _, done, planned in weeks)
+    first, last = weeks[0][0], weeks[-1][0]
+    # At least four weeks wide, so that one week of data is not one huge bar.
+    right = max(last + timedelta(days=7.5), first + timedelta(days=27.5))
+    ax.set(ylim=(0, top + 1), xlim=(first - timedelta(days=0.5), right),
+           ylabel="sessions per week")
+    ax.set_xticks([start + timedelta(days=3.5) for start, _, _ in weeks],
+                  [f"wk of {start:%d %b}" for start, _, _ in weeks])
+    ax.yaxis.get_major_locator().set_params(integer=True)
     ax.grid(axis="y", alpha=0.3)
+    handles, labels = ax.get_legend_handles_labels()
+    if pain:
+        days, before, after = zip(*sorted(pain), strict=True)
+        pain_ax = ax.twinx()
+        pain_ax.plot(days, before, "o", color="#7f8c8d", markersize=3, gid="pain-before",
+                     label="pain before")
+        pain_ax.plot(days, after, "-o", color=FP_COLOUR, markersize=3, linewidth=1,
+                     gid="pain-after", label="pain after")
+        pain_ax.set(ylim=(0, 10.5), ylabel="pain (0-10)")
+        more_handles, more_labels = pain_ax.get_legend_handles_labels()
+        handles, labels = handles + more_handles, labels + more_labels
+    ax.legend(handles, labels, fontsize=8, ncol=4, loc="lower left",
+              bbox_to_anchor=(0, 1.0), frameon=False)
+    fig.autofmt_xdate()
     return figure_svg(fig)
 
 

@@ -8,37 +8,64 @@ from __future__ import annotations
 import json
 import logging
 from dataclasses import dataclass, field
+from datetime import date, timedelta
 from typing import Any
 
 import numpy as np
 from django.core.files.storage import default_storage
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+from django.utils import timezone
 from PIL import Image
 
 from assessments import charts
-from assessments.models import Assessment, ClinicSettings, Patient, PromScore, Recording, User
+from assessments.models import (
+    Assessment,
+    ClinicSettings,
+    Patient,
+    Phenotype,
+    PromScore,
+    Recording,
+    User,
+)
 from assessments.selectors import patients_for_user
 from backtracker_site.models import JobStatus
+from exercises import progression
+from exercises.models import Programme, ProgrammeItem, ProgrammeVersion, SessionLog
+from exercises.selectors import caseload_flags
 
 logger = logging.getLogger(__name__)
 
+# What needs attention, most urgent first: annotation name -> what the page calls it.
+# The adherence and pain rules are defined in exercises.progression.
+FLAGS = {
+    "pain_flare": "pain flare",
+    "needs_review": "result to review",
+    "low_confidence": "low confidence",
+    "failed_recording": "failed recording",
+    "poor_adherence": "poor adherence",
+}
 SORTS = {
-    "attention": ["-needs_review", "-low_confidence", "-failed_recording", "user__last_name"],
+    "attention": [*(f"-{flag}" for flag in FLAGS), "user__last_name"],
     "name": ["user__last_name", "user__first_name"],
     "newest": ["-created_at"],
 }
 
 
-def caseload(user: User, *, search: str = "", sort: str = "attention") -> QuerySet[Patient]:
-    """The user's patients, each flagged with what needs attention."""
+def caseload(user: User, *, search: str = "", sort: str = "attention", flag: str = ""
+             ) -> QuerySet[Patient]:
+    """The user's patients, each flagged with what needs attention (one query, any size)."""
     threshold = ClinicSettings.current().confidence_threshold
     done = Assessment.objects.filter(patient=OuterRef("pk"), status=JobStatus.DONE)
-    patients = patients_for_user(user).annotate(
+    # The caseload shows no physiotherapist: drop that join.
+    patients = patients_for_user(user).select_related(None).select_related("user").annotate(
         needs_review=Exists(done.filter(review=Assessment.Review.AWAITING)),
         low_confidence=Exists(done.filter(probability__lt=threshold)),
         failed_recording=Exists(Recording.objects.filter(patient=OuterRef("pk"),
                                                          status=JobStatus.FAILED)),
+        **caseload_flags(timezone.localdate()),
     )
+    if flag in FLAGS:
+        patients = patients.filter(**{flag: True})
     if search:
         patients = patients.filter(Q(user__first_name__icontains=search)
                                    | Q(user__last_name__icontains=search)
@@ -140,10 +167,94 @@ def prom_summary(patient: Patient) -> tuple[list[PromScore], str]:
     return sorted(latest.values(), key=lambda s: s.instrument), trend
 
 
+CHART_WEEKS = 12  # the adherence chart shows at most this many recent weeks
+
+
+@dataclass
+class ProgrammePanel:
+    """The programme a physiotherapist approves or edits, and how the patient gets on."""
+
+    programme: Programme  # the newest one not retired
+    approved: Programme | None  # the one the patient follows now (may be ``programme``)
+    versions: list[ProgrammeVersion]
+    sessions: list[SessionLog]  # the latest few
+    attention: list[str] = field(default_factory=list)  # why it is flagged on the caseload
+    adherence_svg: str = ""
+
+
+def session_records(sessions: list[SessionLog]) -> list[progression.SessionRecord]:
+    return [progression.SessionRecord(day=s.performed_on, pain_before=s.pain_before,
+                                      pain_after=s.pain_after, difficulty=s.difficulty)
+            for s in sessions]
+
+
+def adherence_chart(approved: Programme, sessions: list[SessionLog], *, since: date,
+                    today: date) -> str:
+    """Weekly sessions against the plan since ``since``, with the pain the patient logged."""
+    mine = [s for s in sessions if s.programme_id == approved.pk and s.performed_on >= since]
+    weeks = progression.weekly_adherence(session_records(mine), since=since, today=today,
+                                         planned_per_week=approved.sessions_per_week)
+    return charts.adherence_svg(
+        [(w.start, w.sessions, w.planned) for w in weeks],
+        [(s.performed_on, s.pain_before, s.pain_after) for s in mine if s.performed_on <= today],
+        target=progression.ADHERENCE_TARGET)
+
+
+def programme_panel(patient: Patient, today: date | None = None) -> ProgrammePanel | None:
+    today = today or timezone.localdate()
+    programmes = list(
+        patient.programmes.exclude(status=Programme.Status.RETIRED)
+        .select_related("approved_by", "created_by")
+        .prefetch_related(Prefetch("items", ProgrammeItem.objects.select_related("exercise"))))
+    if not programmes:
+        return None
+    current = programmes[0]
+    approved = next((p for p in programmes if p.status == Programme.Status.APPROVED), None)
+    panel = ProgrammePanel(
+        programme=current, approved=approved,
+        versions=list(current.versions.select_related("changed_by")[:10]),
+        sessions=list(patient.sessions.all()[:5]))
+    flare_since = progression.flare_windows(today)[1]
+    if approved is None:
+        sessions = list(patient.sessions.filter(performed_on__gte=flare_since))
+    else:
+        approved_on = timezone.localdate(approved.approved_at) if approved.approved_at \
+            else approved.level_started_on
+        weeks_running = max(0, (today - approved_on).days) // 7 + 1
+        chart_since = approved_on + timedelta(days=7 * max(0, weeks_running - CHART_WEEKS))
+        first = min(chart_since, flare_since, progression.adherence_window(today)[0])
+        sessions = list(patient.sessions.filter(performed_on__gte=first))
+        panel.adherence_svg = adherence_chart(approved, sessions, since=chart_since,
+                                              today=today)
+        poor = progression.poor_adherence(
+            session_records([s for s in sessions if s.programme_id == approved.pk]),
+            planned_per_week=approved.sessions_per_week, approved_on=approved_on, today=today)
+        if poor:
+            panel.attention.append(poor)
+    flare = progression.pain_flare(session_records(sessions), today=today)
+    if flare:
+        panel.attention.append(flare)
+    return panel
+
+
+def phenotype_for_programme(patient: Patient, assessment: Assessment | None) -> str:
+    """For a classified patient: the physiotherapist's latest label, else the result."""
+    if assessment is None or assessment.status != JobStatus.DONE or not assessment.phenotype:
+        return ""
+    label = patient.labels.only("phenotype").first()
+    return label.phenotype if label is not None else assessment.phenotype
+
+
 def patient_page(patient: Patient) -> dict[str, Any]:
     assessment = patient.assessments.select_related("model_version", "reviewed_by").first()
     proms, prom_trend = prom_summary(patient)
+    panel = programme_panel(patient)
+    phenotype = phenotype_for_programme(patient, assessment)
     return {
+        "programme": panel,
+        # Offer a new programme when there is none for the phenotype the physio stands by.
+        "programme_phenotype": Phenotype(phenotype) if phenotype and (
+            panel is None or panel.programme.phenotype != phenotype) else None,
         "patient": patient,
         "assessment": assessment,
         "driving_masks": driving_masks(assessment),

@@ -22,6 +22,7 @@ import sys
 import tempfile
 import threading
 import time
+from datetime import timedelta
 from pathlib import Path
 
 import requests
@@ -43,13 +44,17 @@ def seed(patients: int) -> dict:
     django.setup()
     from django.core.management import call_command
     from django.test import Client
+    from django.utils import timezone
     from rest_framework_simplejwt.tokens import RefreshToken
 
     call_command("migrate", verbosity=0)
     call_command("seed_exercises", verbosity=0)
     from assessments.models import Assessment, Patient, PromScore, Recording, User
     from backtracker_site.models import JobStatus
-    from exercises.models import Programme
+    from exercises.models import Programme, SessionLog
+    from exercises.services import programme_approve, programme_create_for_result
+
+    today = timezone.localdate()
 
     def physio(email: str) -> User:
         return User.objects.create_user(email=email, password="x" * 16,
@@ -74,6 +79,20 @@ def seed(patients: int) -> dict:
                                       review="awaiting" if number % 3 else "confirmed")
             PromScore.objects.create(patient=patient, instrument="odi", total=number % 60,
                                      source="app")
+            programme = programme_create_for_result(patient=patient,
+                                                    phenotype="FP" if number % 2 else "EP",
+                                                    probability=0.9)
+            if number % 4:  # three in four follow an approved programme and log sessions
+                programme_approve(programme=programme, by=owner)
+                Programme.objects.filter(pk=programme.pk).update(
+                    approved_at=timezone.now() - timedelta(days=28))
+                every = 1 + number % 3  # daily, every other day, every third day
+                SessionLog.objects.bulk_create([
+                    SessionLog(programme=programme, patient=patient,
+                               performed_on=today - timedelta(days=day),
+                               pain_before=2 + number % 5, pain_after=2 + number % 7,
+                               difficulty=3)
+                    for day in range(1, 28, every)])
     programmes = Programme.objects.count()
     client = Client()
     client.force_login(mine)
@@ -162,7 +181,7 @@ def main() -> None:
             try:
                 requests.get(f"{base}/api/v1/health", timeout=2)
                 break
-            except requests.ConnectionError:
+            except requests.RequestException:  # not up yet, or busy starting
                 time.sleep(0.2)
         page = requests.get(f"{base}/dashboard/", cookies={"sessionid": seeded["session"]},
                             timeout=30)

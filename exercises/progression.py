@@ -12,13 +12,27 @@ level change starts a fresh evaluation window. Pain is the 0-10 numeric rating s
   >= ``ADHERENCE_TARGET``, no flare, pain stable (mean pain before in the last week
   <= baseline + ``STABLE_MARGIN``) and mean difficulty <= ``EASY_ENOUGH`` (1-5 scale).
 - Otherwise hold, with the reason.
+
+Caseload flags (what a physiotherapist should look at; ``today`` is the clinic's date):
+
+- Poor adherence: the approved programme has run for at least ``ADHERENCE_WINDOW_WEEKS``
+  complete weeks, and over the last ``ADHERENCE_WINDOW_WEEKS`` complete weeks (today
+  excluded: today's session may still come) the sessions logged, each week capped at the
+  plan, are fewer than ``ADHERENCE_TARGET`` of those planned.
+- Pain flare: in the last ``FLARE_WINDOW_DAYS`` days (today included) a session raised
+  pain by >= ``FLARE_RISE`` points, or pain before or after a session was >= ``HIGH_PAIN``,
+  or the mean pain before sessions is >= ``FLARE_RISE`` above the mean of the
+  ``FLARE_WINDOW_DAYS`` days before that.
+
+exercises.selectors.caseload_flags computes the same two flags in SQL for a whole caseload
+(a test checks that both agree); the functions here give the reason shown to a person.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from statistics import mean
 
 FLARE_RISE = 2
@@ -27,6 +41,9 @@ SUSTAINED_WEEKS = 2
 STABLE_MARGIN = 1.0
 EASY_ENOUGH = 3.0
 MIN_LEVEL, MAX_LEVEL = 1, 3
+ADHERENCE_WINDOW_WEEKS = 2
+FLARE_WINDOW_DAYS = 7
+HIGH_PAIN = 7  # 0-10 scale: 7 and above is the usual "severe" band
 
 PROGRESS, REGRESS, HOLD = "progress", "regress", "hold"
 
@@ -135,3 +152,57 @@ def decide(sessions: Sequence[SessionRecord], *, level: int, since: date, today:
     return Decision(PROGRESS, f"{SUSTAINED_WEEKS} weeks with adherence >= "
                               f"{ADHERENCE_TARGET:.0%}, stable pain ({last_pain:.1f}/10) and "
                               f"manageable difficulty: up to level {level + 1}.", level + 1)
+
+
+# --- Caseload flags -----------------------------------------------------------------------
+
+
+def adherence_window(today: date) -> tuple[date, date]:
+    """First and last day of the complete weeks the adherence flag looks at."""
+    return today - timedelta(days=7 * ADHERENCE_WINDOW_WEEKS), today - timedelta(days=1)
+
+
+def poor_adherence(sessions: Sequence[SessionRecord], *, planned_per_week: int,
+                   approved_on: date, today: date) -> str | None:
+    """Why adherence to the approved programme counts as poor, or None."""
+    start, end = adherence_window(today)
+    if approved_on > start:
+        return None  # not running long enough to judge
+    weeks = weekly_adherence(sessions, since=start, today=end,
+                             planned_per_week=planned_per_week)
+    planned = sum(w.planned for w in weeks)
+    done = sum(min(w.sessions, w.planned) for w in weeks)
+    if done >= ADHERENCE_TARGET * planned:
+        return None
+    return (f"Poor adherence: {done} of {planned} planned sessions in the last "
+            f"{ADHERENCE_WINDOW_WEEKS} weeks (target {ADHERENCE_TARGET:.0%}).")
+
+
+def flare_windows(today: date) -> tuple[date, date]:
+    """First day of the recent window and first day of the one before it."""
+    recent = today - timedelta(days=FLARE_WINDOW_DAYS - 1)
+    return recent, recent - timedelta(days=FLARE_WINDOW_DAYS)
+
+
+def pain_flare(sessions: Sequence[SessionRecord], *, today: date) -> str | None:
+    """Why the patient's recent sessions count as a pain flare, or None."""
+    recent_start, previous_start = flare_windows(today)
+    recent = sorted((s for s in sessions if recent_start <= s.day <= today),
+                    key=lambda s: s.day, reverse=True)
+    previous = [s for s in sessions if previous_start <= s.day < recent_start]
+    for s in recent:
+        if s.pain_after - s.pain_before >= FLARE_RISE:
+            return (f"Pain flare: pain rose from {s.pain_before} to {s.pain_after}/10 "
+                    f"during the session on {s.day.isoformat()}.")
+    for s in recent:
+        if max(s.pain_before, s.pain_after) >= HIGH_PAIN:
+            return (f"Pain flare: pain of {max(s.pain_before, s.pain_after)}/10 in the "
+                    f"session on {s.day.isoformat()}.")
+    if recent and previous:
+        # Compared as integers (means cross-multiplied) so that SQL gives the same answer.
+        now, before = sum(s.pain_before for s in recent), sum(s.pain_before for s in previous)
+        if now * len(previous) >= (before + FLARE_RISE * len(previous)) * len(recent):
+            return (f"Pain flare: pain before sessions averaged {now / len(recent):.1f}/10 "
+                    f"in the last {FLARE_WINDOW_DAYS} days against "
+                    f"{before / len(previous):.1f} the {FLARE_WINDOW_DAYS} days before.")
+    return None

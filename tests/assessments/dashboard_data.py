@@ -1,18 +1,23 @@
-"""A processed patient for dashboard tests: features.json and masks in storage."""
+"""Dashboard test data: a processed patient (features.json and masks in storage), programmes
+and exercise sessions."""
 
 from __future__ import annotations
 
 import io
 import json
 import math
+from datetime import timedelta
 
 import numpy as np
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
+from django.utils import timezone
 from PIL import Image
 
 from assessments.models import Assessment, Recording
 from backtracker_site.models import JobStatus
+from exercises import services
+from exercises.models import Programme, SessionLog
 from mlpipeline.models import FeatureSet
 
 
@@ -65,3 +70,28 @@ def processed_patient(patient) -> Assessment:
         patient=patient, forward=forward, backward=backward, status=JobStatus.DONE,
         phenotype="FP", probability=0.64, review=Assessment.Review.AWAITING,
         mask_scores=scores)
+
+
+def approved_programme(patient, *, phenotype: str = "FP", days_ago: int = 21,
+                       schedule_days: tuple[int, ...] = (0, 1, 2, 3, 4)):
+    """A generated programme, approved ``days_ago`` days ago, with no sessions yet."""
+    programme = services.programme_create_for_result(patient=patient, phenotype=phenotype,
+                                                     probability=0.9)
+    services.programme_approve(programme=programme, by=patient.physiotherapist)
+    approved_at = timezone.now() - timedelta(days=days_ago)
+    Programme.objects.filter(pk=programme.pk).update(
+        approved_at=approved_at, level_started_on=timezone.localdate(approved_at),
+        schedule_days=list(schedule_days))
+    programme.refresh_from_db()
+    return programme
+
+
+def log_sessions(programme, days_ago: list[int], *, pain_before: int = 3,
+                 pain_after: int = 3) -> None:
+    """Sessions on the given days (counted back from today), without the progression rules."""
+    today = timezone.localdate()
+    SessionLog.objects.bulk_create([
+        SessionLog(programme=programme, patient=programme.patient,
+                   performed_on=today - timedelta(days=ago), pain_before=pain_before,
+                   pain_after=pain_after, difficulty=3)
+        for ago in days_ago])

@@ -70,11 +70,16 @@ def test_the_api_docs_render_from_local_assets(page, live_server) -> None:
 
 def test_a_physio_reviews_a_processed_patient(page, live_server) -> None:
     from assessments.models import AccessEvent, PhenotypeLabel
+    from exercises import services
+    from exercises.models import Programme
     from tests.assessments.dashboard_data import processed_patient
     from tests.factories import PatientFactory, PhysiotherapistFactory
 
     patient = PatientFactory()
     processed_patient(patient)
+    services.exercises_seed()
+    # What the classification left: a draft programme for its FP result.
+    services.programme_create_for_result(patient=patient, phenotype="FP", probability=0.64)
     physio = patient.physiotherapist
     page.goto(f"{live_server.url}/accounts/login/?next=/dashboard/")
     page.fill("input[name=username]", physio.email)
@@ -93,6 +98,27 @@ def test_a_physio_reviews_a_processed_patient(page, live_server) -> None:
     page.click("#review-form button[type=submit]")
     page.wait_for_selector("text=Classification saved")
     assert PhenotypeLabel.objects.get(patient=patient).phenotype == "EP"
+    # The override calls for an extension programme: generate it, change a dose, approve.
+    page.click("#generate-form button")
+    page.wait_for_selector("text=A new programme was generated")
+    programme = Programme.objects.filter(patient=patient).first()
+    assert programme.phenotype == "EP"
+    first = programme.items.select_related("exercise").first().exercise
+    page.fill(f'#programme-form input[name="{first.slug}.sets"]', "3")
+    page.fill("#programme-form input[name=reason]", "start with three sets")
+    page.click("#programme-form button[type=submit]")
+    page.wait_for_selector("text=Programme saved as a new version")
+    page.fill("#approve-form input[name=reason]", "agreed with the patient")
+    page.click("#approve-form button[type=submit]")
+    page.wait_for_selector("text=Programme approved")
+    assert page.locator("#programme .programme-status strong").inner_text() == "Approved"
+    assert page.locator("#approve-form").count() == 0
+    assert page.locator("#adherence-chart svg").count() == 1  # weekly adherence from now on
+    assert page.locator("#programme-versions tbody tr").first.inner_text().startswith("3")
+    programme.refresh_from_db()
+    assert (programme.status, programme.approved_by) == ("approved", physio)
+    assert programme.items.get(exercise=first).sets == 3
+    page.screenshot(path=str(ARTEFACTS / "dashboard-programme-approved.png"), full_page=True)
     other = PatientFactory(physiotherapist=PhysiotherapistFactory())
     response = page.goto(f"{live_server.url}/dashboard/patients/{other.pk}/")
     assert response.status == 404
