@@ -17,7 +17,7 @@ from django.urls import path, reverse
 from django.views.decorators.http import require_POST
 
 from assessments import dashboard, results
-from assessments.audit import log_access
+from assessments.audit import log_access, log_access_many
 from assessments.models import Patient, Phenotype, RecordingRequest, Task
 from assessments.selectors import patients_for_user, recordings_for_user
 from backtracker_site.api.errors import ApiError
@@ -60,7 +60,9 @@ def caseload(request: HttpRequest) -> HttpResponse:
     flag = flag if flag in dashboard.FLAGS else ""
     patients = dashboard.caseload(request.user, search=search, sort=sort, flag=flag)
     page = Paginator(patients, 50).get_page(request.GET.get("page"))
-    log_access(request, patient_id=None, action="caseload", allowed=True)
+    page.object_list = list(page.object_list)  # read once: logged, then shown
+    log_access_many(request, patient_ids=[p.pk for p in page.object_list], action="caseload",
+                    object_type="patient")
     return render(request, "assessments/caseload.html",
                   {"page": page, "search": search, "sort": sort, "sorts": dashboard.SORTS,
                    "flag": flag, "flag_label": dashboard.FLAGS.get(flag, ""),

@@ -26,6 +26,9 @@ def test_caseload_lists_own_patients_with_what_needs_attention(client) -> None:
     assert "low confidence" in page
     searched = client.get("/dashboard/", {"q": quiet.user.last_name}).content.decode()
     assert str(quiet) in searched
+    # Every patient shown is in the access log, once per page view.
+    logged = AccessEvent.objects.filter(action="caseload").values_list("patient_id", flat=True)
+    assert sorted(map(str, logged)) == sorted(map(str, [mine.pk, quiet.pk, quiet.pk]))
 
 
 def test_patient_page_shows_plots_masks_and_the_result(client) -> None:
