@@ -28,6 +28,7 @@ from django.conf import settings
 from django.core.files import File
 from django.core.files.storage import FileSystemStorage, default_storage
 from django.db import transaction
+from django.db.models import Count, Sum
 from django.utils import timezone
 
 from assessments.models import ConsentPurpose, Patient, Recording
@@ -51,6 +52,9 @@ class UploadLimits:
     single_post_max: int = 50 * MIB  # above this, multipart (resumable on bad networks)
     url_seconds: int = 600
     pending_per_patient: int = 4
+    # Per-patient quota over the last 24 hours: recordings started and bytes declared.
+    daily_recordings: int = 20
+    daily_bytes: int = 1024 * MIB
     stale_after: timedelta = timedelta(hours=24)
 
 
@@ -64,7 +68,9 @@ def settings_object_parameters() -> dict[str, str]:
 
 def limits() -> UploadLimits:
     return UploadLimits(max_bytes=settings.UPLOAD_MAX_BYTES, part_bytes=settings.UPLOAD_PART_BYTES,
-                        single_post_max=settings.UPLOAD_SINGLE_POST_MAX_BYTES)
+                        single_post_max=settings.UPLOAD_SINGLE_POST_MAX_BYTES,
+                        daily_recordings=settings.UPLOAD_DAILY_RECORDINGS,
+                        daily_bytes=settings.UPLOAD_DAILY_BYTES)
 
 
 def uses_s3() -> bool:
@@ -108,6 +114,13 @@ def recording_start_upload(*, patient: Patient, task: str, content_type: str,
     if patient.recordings.filter(status=JobStatus.PENDING).count() >= bounds.pending_per_patient:
         raise ApiError(code="too_many_uploads", status_code=429, message=(
             "Finish or cancel the uploads already started before starting another."))
+    recent = patient.recordings.filter(created_at__gte=timezone.now() - timedelta(days=1)) \
+        .aggregate(count=Count("id"), size=Sum("size_bytes"))
+    if recent["count"] >= bounds.daily_recordings \
+            or (recent["size"] or 0) + size_bytes > bounds.daily_bytes:
+        raise ApiError(code="upload_quota", status_code=429, message=(
+            "You have reached today's upload limit; try again tomorrow, or ask your "
+            "physiotherapist if you need to send more."))
     recording = Recording(patient=patient, task=task, status=JobStatus.PENDING,
                           size_bytes=size_bytes)
     recording.source_key = recording_source_key(patient_id=patient.id, recording_id=recording.id)

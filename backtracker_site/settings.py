@@ -327,6 +327,9 @@ UPLOAD_MAX_BYTES = env_int("UPLOAD_MAX_BYTES", 300 * 1024 * 1024)
 UPLOAD_PART_BYTES = env_int("UPLOAD_PART_BYTES", 8 * 1024 * 1024)
 # Larger files use a resumable multipart upload instead of one presigned POST.
 UPLOAD_SINGLE_POST_MAX_BYTES = env_int("UPLOAD_SINGLE_POST_MAX_BYTES", 50 * 1024 * 1024)
+# Per-patient quota over any 24 hours.
+UPLOAD_DAILY_RECORDINGS = env_int("UPLOAD_DAILY_RECORDINGS", 20)
+UPLOAD_DAILY_BYTES = env_int("UPLOAD_DAILY_BYTES", 1024 * 1024 * 1024)
 
 # --- Celery ---------------------------------------------------------------------------
 # Queues: "default" for light housekeeping, "video" for recording processing,

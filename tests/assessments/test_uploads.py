@@ -13,6 +13,7 @@ import pytest
 import requests
 from django.core.files.storage import default_storage
 from django.utils import timezone
+from freezegun import freeze_time
 
 from assessments.models import ConsentPurpose, Recording
 from assessments.services import consent_grant
@@ -131,6 +132,25 @@ def test_recording_needs_care_consent(api_client) -> None:
 def test_pending_uploads_are_limited(api_client, patient) -> None:
     statuses = [start(api_client, patient, 100_000).status_code for _ in range(5)]
     assert statuses == [201, 201, 201, 201, 429]
+
+
+def test_each_patient_has_a_daily_upload_quota(api_client, patient, settings) -> None:
+    settings.UPLOAD_DAILY_RECORDINGS = 3
+    settings.UPLOAD_DAILY_BYTES = 1_000_000
+    too_big = start(api_client, patient, 1_000_001)
+    assert too_big.status_code == 429
+    assert too_big.json()["error"]["code"] == "upload_quota"
+    Recording.objects.filter(patient=patient).update(status=JobStatus.DONE)  # none pending
+
+    statuses = [start(api_client, patient, 100_000).status_code for _ in range(4)]
+
+    assert statuses == [201, 201, 201, 429]
+    with freeze_time(timezone.now() + timedelta(hours=25)):
+        Recording.objects.filter(patient=patient).update(status=JobStatus.DONE)
+        assert start(api_client, patient, 100_000).status_code == 201
+    other = PatientFactory()
+    consent_grant(patient=other, purpose=ConsentPurpose.CARE)
+    assert start(api_client, other, 100_000).status_code == 201  # quotas are per patient
 
 
 @pytest.mark.services
