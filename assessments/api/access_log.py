@@ -68,7 +68,7 @@ class AccessLoggedMixin:
         """The patient a refused create or filter named, when it is a well-formed ID."""
         try:
             named = self.request.data.get("patient") if self.request.method == "POST" else None
-        except (exceptions.ParseError, AttributeError):
+        except (exceptions.APIException, AttributeError):  # unparsable or not an object
             named = None
         named = named or self.request.query_params.get("patient")
         try:

@@ -150,3 +150,15 @@ def test_entries_carry_the_request_id(api_client) -> None:
     assert replaced["X-Request-ID"] != "<script>"
     assert sorted(AccessEvent.objects.values_list("request_id", flat=True)) == sorted(
         ["app-req-0001", replaced["X-Request-ID"]])
+
+
+@pytest.mark.parametrize(("body", "content_type"), [
+    ("patient=1", "text/plain"), ("[1, 2]", "application/json"), ("{", "application/json")])
+def test_a_refusal_with_an_odd_body_is_still_logged(api_client, body, content_type) -> None:
+    patient = PatientFactory()
+
+    response = api_client.generic("POST", "/api/v1/programmes", body,
+                                  content_type=content_type, **bearer(patient.user))
+
+    assert response.status_code == 403
+    assert AccessEvent.objects.get().outcome == "denied"
