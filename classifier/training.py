@@ -106,7 +106,8 @@ def train_and_register(options: dict[str, Any], *, report_dir: Path,
     result = cross_validate(participants, cfg, progress=cv_progress,
                             checkpoint_dir=checkpoint_dir and checkpoint_dir / "cv")
     files = write_report(result, report_dir, extra={"participants": len(participants)})
-    model = train_final(participants, cfg, epochs=result.final_epochs, progress=final_progress,
+    model = train_final(participants, cfg, epochs=result.final_epochs,
+                        temperature=result.final_temperature, progress=final_progress,
                         checkpoint_dir=checkpoint_dir and checkpoint_dir / "final")
     report("exporting", 95)
     onnx_path = report_dir / "classifier.onnx"

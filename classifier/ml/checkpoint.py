@@ -11,7 +11,7 @@ import torch
 from classifier.ml.config import TrainConfig
 from classifier.ml.model import BackTrackerNet, ModelConfig, build_model
 
-CHECKPOINT_VERSION = 1
+CHECKPOINT_VERSION = 2  # 2: the model's temperature buffer
 
 
 def save_checkpoint(

@@ -9,6 +9,7 @@ Each stream yields one logit per participant (> 0 leans FP, < 0 leans EP):
 - proms: the same on N PROM totals (N = 1 or 8).
 
 With one stream its logit is the output; with several, one more linear layer fuses them.
+All logits are divided by a fitted temperature (a buffer, 1 until calibrated).
 Motion and PROM vectors are standardised inside the network with buffers fitted on the
 training folds only (`set_normalisation`), so an exported ONNX model takes raw values and
 missing values (NaN) become the training mean.
@@ -103,6 +104,9 @@ class BackTrackerNet(nn.Module):
         self.motion_net = VectorNet(cfg.motion_dim, cfg.hidden) if "motion" in cfg.streams else None
         self.prom_net = VectorNet(cfg.prom_dim, cfg.hidden) if "proms" in cfg.streams else None
         self.fusion = nn.Linear(len(cfg.streams), 1) if len(cfg.streams) > 1 else None
+        # Temperature scaling: every logit is divided by T, fitted on held-out participants
+        # after training (train.fit_temperature); 1 = as trained. Decisions never change.
+        self.register_buffer("temperature", torch.ones(()))
 
     def set_normalisation(self, stream: str, mean: torch.Tensor, std: torch.Tensor) -> None:
         """Store the training-fold mean and SD of the motion or PROM vectors."""
@@ -111,6 +115,11 @@ class BackTrackerNet(nn.Module):
             raise ValueError(f"stream {stream!r} is not part of this model")
         net.mean.copy_(torch.as_tensor(mean, dtype=torch.float32))
         net.std.copy_(torch.as_tensor(std, dtype=torch.float32).clamp_min(1e-6))
+
+    def set_temperature(self, value: float) -> None:
+        if not value > 0:
+            raise ValueError(f"temperature must be positive, got {value}")
+        self.temperature.fill_(float(value))
 
     def run(
         self,
@@ -139,7 +148,12 @@ class BackTrackerNet(nn.Module):
         stacked = torch.stack([logits[s] for s in self.cfg.streams], dim=1)  # (B, streams)
         # One stream: its logit as is; several: one more linear layer fuses them.
         fused = stacked[:, 0] if self.fusion is None else self.fusion(stacked).squeeze(-1)  # (B,)
-        return NetOutput(logit=fused, mask_logits=mask_logits, stream_logits=logits)
+        t = self.temperature
+        return NetOutput(
+            logit=fused / t,
+            mask_logits=None if mask_logits is None else mask_logits / t,
+            stream_logits={name: value / t for name, value in logits.items()},
+        )
 
     def forward(
         self,

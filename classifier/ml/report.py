@@ -83,6 +83,7 @@ def report_document(result: CVResult, *, extra: dict[str, Any] | None = None) ->
                 "n": len(f.labels),
                 "epochs_run": f.epochs_run,
                 "best_epoch": f.best_epoch,
+                "temperature": f.temperature,
                 **fold_metrics_json(f.metrics),
             }
             for f in result.folds

@@ -22,12 +22,13 @@ from typing import Any
 
 import numpy as np
 import torch
+from scipy import optimize
 from torch.nn import functional as F
 from torch.utils.data import default_collate
 from tqdm.auto import tqdm
 
 from classifier.ml import metrics
-from classifier.ml.checkpoint import load_model, save_checkpoint
+from classifier.ml.checkpoint import CHECKPOINT_VERSION, load_model, save_checkpoint
 from classifier.ml.config import TrainConfig, check_participants, profile_config, sized_for
 from classifier.ml.cv import grouped_folds, inner_split
 from classifier.ml.data import Participant, ParticipantDataset, augment_masks, fit_standardiser
@@ -43,8 +44,10 @@ __all__ = [
     "check_participants",
     "cross_validate",
     "evaluate",
+    "fit_temperature",
     "load_model",
     "profile_config",
+    "recalibrate_batchnorm",
     "save_checkpoint",
     "sized_for",
     "train_final",
@@ -57,6 +60,7 @@ class EvalOutput:
     participant_ids: list[str]
     labels: list[int]
     probabilities: list[float]  # P(FP)
+    logits: list[float]
     loss: float
 
 
@@ -69,6 +73,8 @@ class FoldResult:
     metrics: dict[str, float]
     epochs_run: int
     best_epoch: int  # epochs trained for the kept weights
+    temperature: float = 1.0  # fitted on the fold's inner validation split (1: none)
+    logits: list[float] = dataclasses.field(default_factory=list)  # divided by temperature
 
 
 @dataclass
@@ -87,6 +93,17 @@ class CVResult:
     def final_epochs(self) -> int:
         """Median epochs of the kept fold models: how long train_final should run on everyone."""
         return max(1, round(statistics.median(f.best_epoch for f in self.folds)))
+
+    @property
+    def final_temperature(self) -> float:
+        """The temperature for train_final's model, fitted on every participant's held-out
+        logit (as the fold model computed it, before its own temperature). The final model
+        is trained the same way on everyone, so its logits are as overconfident as theirs.
+        1.0 for results stored before logits were kept."""
+        if not all(f.logits for f in self.folds):
+            return 1.0
+        raw = [z * f.temperature for f in self.folds for z in f.logits]
+        return fit_temperature(raw, [y for f in self.folds for y in f.labels])
 
 
 def resolve_device(device: str) -> torch.device:
@@ -140,6 +157,36 @@ def train_one_epoch(
     return total / max(count, 1)
 
 
+@torch.no_grad()
+def recalibrate_batchnorm(
+    model: BackTrackerNet, batches: Iterator[dict[str, torch.Tensor]]
+) -> None:
+    """Recompute the BatchNorm running statistics for the current weights ("precise BN").
+
+    During training the running mean and variance are averages over the last ten or so
+    steps (momentum 0.1) while the weights move under them. With the few steps per epoch
+    of small cohorts (one step per epoch for 8 participants) and the quick profile's lr
+    1e-3, they described earlier weights: eval-mode logits were shifted by a large constant
+    per fold, the model misclassified its own training participants, every held-out
+    participant of a fold came out on one side with p near 0 or 1, and the validation loss
+    that early stopping watches was as shifted. Here they become the plain average over
+    `batches` (give training-like batches of several participants, not augmented).
+    """
+    norms = [m for m in model.modules() if isinstance(m, torch.nn.BatchNorm2d)]
+    if not norms:
+        return
+    momenta = [m.momentum for m in norms]
+    for m in norms:
+        m.reset_running_stats()
+        m.momentum = None  # cumulative average over the batches below
+    model.train()
+    for batch in batches:
+        _forward(model, batch)
+    for m, momentum in zip(norms, momenta, strict=True):
+        m.momentum = momentum
+    model.eval()
+
+
 @torch.inference_mode()
 def evaluate(model: BackTrackerNet, dataset: ParticipantDataset, batch_size: int = 1) -> EvalOutput:
     """P(FP) per participant on the dataset's current (stratified) mask selection.
@@ -148,18 +195,42 @@ def evaluate(model: BackTrackerNet, dataset: ParticipantDataset, batch_size: int
     participant with fewer than K masks is scored on all of them (as OnnxClassifier does).
     """
     model.eval()
-    probabilities, losses = [], []
+    probabilities, logits, losses = [], [], []
     for batch in iterate_batches(dataset, range(len(dataset)), batch_size):
         logit, label = _forward(model, batch)  # (B,), (B,)
         loss = F.binary_cross_entropy_with_logits(logit, label, reduction="sum")
         losses.append(float(loss))
         probabilities += torch.sigmoid(logit).tolist()
+        logits += logit.tolist()
     return EvalOutput(
         participant_ids=[p.participant_id for p in dataset.participants],
         labels=[p.label for p in dataset.participants],
         probabilities=probabilities,
+        logits=logits,
         loss=sum(losses) / max(len(dataset), 1),
     )
+
+
+def fit_temperature(logits: Sequence[float], labels: Sequence[int]) -> float:
+    """Temperature scaling: the T in [1, 100] minimising the BCE of sigmoid(logit / T).
+
+    Fitted on held-out participants after training. A model that memorised a small
+    training set gives logits of +-10 or more, so every probability is 0 or 1 even where
+    it is wrong; T > 1 softens that. T never goes below 1: when every validation
+    participant is right the BCE keeps falling as T -> 0, which is no evidence that the
+    model should be more confident still. Decisions (the sign of the logit) never change.
+    """
+    z = np.asarray(logits, np.float64)
+    y = np.asarray(labels, np.float64)
+    if z.size == 0:
+        return 1.0
+
+    def loss(log_t: float) -> float:
+        scaled = z / math.exp(log_t)
+        return float(np.mean(np.logaddexp(0.0, scaled) - y * scaled))  # BCE with logits
+
+    best = optimize.minimize_scalar(loss, bounds=(0.0, math.log(100.0)), method="bounded")
+    return float(math.exp(best.x))
 
 
 @contextlib.contextmanager
@@ -202,8 +273,10 @@ def fit(
     """Train one model; returns (model, epochs run, epochs of the kept weights).
 
     With `val` and cfg.patience, stops when the validation loss has not improved for
-    `patience` epochs and keeps the best weights. `checkpoint` is written after every
-    epoch and resumed from when present. progress(epoch_done, epochs_total).
+    `patience` epochs and keeps the best weights. With `val`, the temperature is then fitted
+    on it (fit_temperature). BatchNorm statistics are recomputed for the kept weights
+    (recalibrate_batchnorm). `checkpoint` is written after every epoch and resumed from
+    when present. progress(epoch_done, epochs_total).
     """
     epochs = epochs or cfg.epochs
     model = new_model(cfg, train, fold).to(resolve_device(cfg.device))  # init on the CPU
@@ -213,7 +286,9 @@ def fit(
     train_ds = ParticipantDataset(train, k=cfg.k_train, image_size=size, streams=streams)
     val_ds = None
     if val:
-        val_ds = ParticipantDataset(val, k=cfg.k_train, image_size=size, streams=streams)
+        # Scored as test folds and serving score participants (K stratified masks), so that
+        # the stopping loss and the temperature fitted on it describe the served model.
+        val_ds = ParticipantDataset(val, k=cfg.masks, image_size=size, streams=streams)
     early = bool(val_ds) and cfg.patience is not None
     state: dict[str, Any] = {
         "epoch": 0,
@@ -224,7 +299,9 @@ def fit(
     }
     if checkpoint is not None and checkpoint.exists():
         saved = torch.load(checkpoint, map_location="cpu", weights_only=False)
-        if saved.get("fingerprint") != _fit_fingerprint(cfg, train, val, epochs):
+        if saved.get("version") != CHECKPOINT_VERSION or saved.get(
+            "fingerprint"
+        ) != _fit_fingerprint(cfg, train, val, epochs):
             raise ValueError(f"{checkpoint} belongs to a different run; use a new checkpoint_dir")
         model.load_state_dict(saved["model"])
         optimizer.load_state_dict(saved["optimizer"])
@@ -251,6 +328,7 @@ def fit(
         )
         state["epoch"] = epoch + 1
         if early:
+            _recalibrate(model, train_ds, cfg, fold, state["epoch"])
             val_loss = evaluate(model, val_ds).loss
             if val_loss < state["best_loss"] - 1e-6:
                 state.update(
@@ -278,8 +356,13 @@ def fit(
             progress(state["epoch"], epochs)
     bar.close()
     if early and state["best_weights"] is not None:
-        model.load_state_dict(state["best_weights"])
+        model.load_state_dict(state["best_weights"])  # recalibrated in their epoch
+    else:
+        _recalibrate(model, train_ds, cfg, fold, state["epoch"])
     model.cpu().eval()  # export and serving run on the CPU
+    if val:
+        out = evaluate(model, val_ds)
+        model.set_temperature(fit_temperature(out.logits, out.labels))
     return model, state["epoch"], state["best_epoch"]
 
 
@@ -348,6 +431,8 @@ def cross_validate(
                 metrics=metrics.binary_metrics(out.labels, out.probabilities),
                 epochs_run=epochs_run,
                 best_epoch=best_epoch,
+                temperature=float(model.temperature),
+                logits=out.logits,
             )
             if done is not None:
                 done.write_text(json.dumps(dataclasses.asdict(result)))
@@ -374,11 +459,14 @@ def train_final(
     cfg: TrainConfig,
     *,
     epochs: int | None = None,
+    temperature: float | None = None,
     progress: ProgressCallback | None = None,
     checkpoint_dir: str | os.PathLike[str] | None = None,
 ) -> BackTrackerNet:
     """The model to deploy. With `epochs` (e.g. CVResult.final_epochs) it trains on everyone
-    for that long; otherwise as in CV (early stopping on an inner split when cfg.patience).
+    for that long; otherwise as in CV (early stopping on an inner split when cfg.patience,
+    which also fits the temperature). `temperature` (e.g. CVResult.final_temperature) is
+    set on the model when given.
     """
     participants = list(participants)
     check_participants(participants, cfg)
@@ -415,9 +503,24 @@ def train_final(
             progress=report,
             checkpoint=directory / "final_last.pt" if directory else None,
         )
+    if temperature is not None:
+        model.set_temperature(temperature)
     if progress is not None:
         progress("final model", 100.0)
     return model
+
+
+def _recalibrate(
+    model: BackTrackerNet, dataset: ParticipantDataset, cfg: TrainConfig, fold: int, epoch: int
+) -> None:
+    """BatchNorm statistics from the training participants: k_train random masks each (as in
+    training, so batches stack), in batches of cfg.batch_size, seeded by (seed, fold, epoch)."""
+    if "images" not in cfg.model.streams:
+        return
+    rng = np.random.default_rng(derive_seed(cfg.seed, fold, epoch, 4))
+    dataset.resample(rng)
+    order = rng.permutation(len(dataset))
+    recalibrate_batchnorm(model, iterate_batches(dataset, order, cfg.batch_size))
 
 
 def _copy_state(model: torch.nn.Module) -> dict[str, torch.Tensor]:

@@ -52,6 +52,23 @@ def test_per_mask_scores_average_to_the_participant_logit() -> None:
     assert torch.allclose(out.mask_logits.mean(dim=1), out.logit, atol=1e-6)
 
 
+def test_temperature_divides_every_logit_and_keeps_the_decisions() -> None:
+    torch.manual_seed(3)
+    model = build_model(ModelConfig(image_size=32)).eval()
+    x = inputs(model.cfg, batch=2, k=5)
+    with torch.no_grad():
+        before = model.run(**x)
+        model.set_temperature(4.0)
+        after = model.run(**x)
+    assert torch.allclose(after.logit, before.logit / 4, atol=1e-6)
+    assert torch.allclose(after.mask_logits, before.mask_logits / 4, atol=1e-6)
+    assert torch.allclose(after.mask_logits.mean(dim=1), after.logit, atol=1e-6)
+    assert torch.equal(after.logit > 0, before.logit > 0)
+    assert "temperature" in model.state_dict()  # saved, exported and served with the weights
+    with pytest.raises(ValueError, match="positive"):
+        model.set_temperature(0.0)
+
+
 def test_the_same_mask_net_scores_every_mask() -> None:
     """Shared weights: a mask's score does not depend on its position or its companions."""
     torch.manual_seed(2)

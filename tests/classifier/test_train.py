@@ -198,3 +198,51 @@ def test_a_tiny_quick_run_learns_an_easy_toy_problem() -> None:
     result = cross_validate(easy, tiny(batch_size=2, patience=None))
     assert result.macro["auc"]["mean"] >= 0.9
     assert result.macro["accuracy"]["mean"] > 0.5
+
+
+def test_eval_mode_batchnorm_statistics_belong_to_the_final_weights() -> None:
+    """With one optimizer step per epoch and lr 1e-3 the running BatchNorm averages lag the
+    weights; eval-mode logits then shrank to a fifth of what the trained net computes and
+    shifted per fold (the demo's "everything EP, p = 1"). After training they must agree."""
+    from classifier.ml.toy import toy_participants
+    from classifier.ml.train import iterate_batches
+
+    people = toy_participants(8, size=32, masks_per_participant=16, seed=0)
+    cfg = tiny(model=ModelConfig(image_size=32), batch_size=8, epochs=8, patience=None, seed=1)
+    model = train_final(people, cfg)
+    data = ParticipantDataset(people, k=4, image_size=32, rng=np.random.default_rng(5))
+    batch = next(iterate_batches(data, range(len(people)), len(people)))  # like a training step
+    with torch.no_grad():
+        batch_statistics = model.train()(batch["masks"])
+        running_statistics = model.eval()(batch["masks"])
+    scale = float(batch_statistics.abs().max())
+    assert float((batch_statistics - running_statistics).abs().max()) <= 0.25 * scale
+    assert ((running_statistics > 0).long().tolist()) == [p.label for p in people]
+
+
+def test_temperature_softens_overconfident_logits_and_never_sharpens() -> None:
+    from classifier.ml.train import fit_temperature
+
+    labels = [1, 1, 1, 1, 0, 0, 0, 0]
+    logits = [10.0, 10.0, 10.0, -10.0, -10.0, -10.0, -10.0, 10.0]  # 6 of 8 right, p = 1 or 0
+    t = fit_temperature(logits, labels)
+    assert t == pytest.approx(10 / np.log(3), rel=1e-3)  # sigmoid(10 / t) = 0.75, the hit rate
+    assert fit_temperature([4.0, -3.0, 6.0, -5.0], [1, 0, 1, 0]) == pytest.approx(1.0, abs=1e-3)
+    assert fit_temperature([], []) == 1.0
+
+
+def test_cross_validation_calibrates_each_fold_and_the_final_model(toy, reference) -> None:
+    from classifier.ml.train import fit_temperature
+
+    result, _ = reference
+    for fold in result.folds:
+        assert 1.0 <= fold.temperature <= 100.0  # fitted on the fold's inner validation split
+        assert len(fold.logits) == len(fold.labels)
+        assert np.allclose(fold.probabilities, 1 / (1 + np.exp(-np.array(fold.logits))))
+    raw = [z * f.temperature for f in result.folds for z in f.logits]
+    labels = [y for f in result.folds for y in f.labels]
+    assert result.final_temperature == pytest.approx(fit_temperature(raw, labels))
+    model = train_final(toy, tiny(), epochs=1, temperature=result.final_temperature)
+    assert float(model.temperature) == pytest.approx(result.final_temperature)
+    uncalibrated = train_final(toy, tiny(patience=None), epochs=1)
+    assert float(uncalibrated.temperature) == 1.0  # no held-out participants to fit it on

@@ -1,0 +1,261 @@
+"""Issue 6 acceptance: quick-profile CV accuracy on a synthetic cohort against its Bayes limit.
+
+    python bench/acceptance.py COHORT_DIR [--task backward] [--masks 80] [--folds 5]
+        [--seed 0] [--workers 1] [--cache DIR] [--report DIR] [--include-qc-failures]
+        [--pipeline-only]
+
+COHORT_DIR comes from `manage.py generate_cohort`. Three steps:
+
+1. Every video of the task goes once through the video pipeline (`run_pipeline` with the
+   worker's default PipelineConfig: pose, silhouettes, back masks selected by theta). The
+   analyse_video folder (features.json, masks/) is cached under
+   var/acceptance/<cohort>/<participant>/<task>/, so a rerun skips the pipeline. While the
+   cohort is still being generated, the finished participants are processed.
+2. Participants whose recording passes QC and has masks (as the platform's training set
+   requires; --include-qc-failures takes the others too) are cross-validated with the
+   quick profile, grouped by participant; the report (report.json, report.md, roc.png)
+   is written to --report.
+3. The CV accuracy (macro over folds with its 95% CI, and pooled over participants) is set
+   against the generator's Bayes-optimal accuracy from cohort.json. Pass when the macro
+   accuracy is at least Bayes - 0.05 and at most Bayes + 1.96 sqrt(Bayes (1 - Bayes) / n)
+   (above that the CV would beat the best possible classifier by more than sampling error
+   of n participants: leakage). For orientation it also prints the Bayes limit of the
+   latents this task can show, and how the Bayes rule scores on this cohort's own latents.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import math
+import sys
+import time
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from mlpipeline.processing.errors import PipelineError  # noqa: E402
+from mlpipeline.processing.output import analyse_to_directory  # noqa: E402
+from mlpipeline.processing.pipeline import PipelineConfig  # noqa: E402
+from mlpipeline.synthetic.phenotype import LATENTS, bayes_optimal_accuracy  # noqa: E402
+
+TASKS = ("forward", "backward")
+MARGIN = 0.05  # "within 5 points of the Bayes-optimal accuracy"
+
+
+def finished_participants(cohort: Path) -> list[dict[str, str]]:
+    """cohort.csv rows; while the cohort is still being generated, the finished participants
+    (their participant.json is written after both videos) with group and video paths."""
+    if (cohort / "cohort.csv").exists():
+        with (cohort / "cohort.csv").open() as fh:
+            return list(csv.DictReader(fh))
+    rows = []
+    for info in sorted((cohort / "ground_truth").glob("*/participant.json")):
+        pid = info.parent.name
+        rows.append({
+            "participant_id": pid,
+            "group": json.loads(info.read_text())["group"],
+            **{f"{task}_video": f"videos/{pid}_{task}.mp4" for task in TASKS},
+        })
+    return rows
+
+
+def analyse(video: Path, task: str, folder: Path) -> str:
+    """Run the pipeline into `folder`; a rejected video leaves failed.json. Returns a note."""
+    try:
+        result = analyse_to_directory(video, task, folder, PipelineConfig())
+    except PipelineError as exc:
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / "failed.json").write_text(json.dumps({"error": str(exc)}))
+        return f"{video.name}: rejected: {exc}"
+    issues = ",".join(i.code for i in result.qc.issues)
+    return (f"{video.name}: {len(result.back_masks)} masks, qc {'ok' if result.qc.ok else issues}"
+            f", {result.timings['total']:.1f} s")
+
+
+def run_pipeline_on_cohort(cohort: Path, cache: Path, tasks: list[str], workers: int) -> None:
+    from tqdm import tqdm
+
+    jobs = []
+    for row in finished_participants(cohort):
+        for task in tasks:
+            folder = cache / row["participant_id"] / task
+            done = (folder / "features.json").exists() or (folder / "failed.json").exists()
+            if row.get(f"{task}_video") and not done:
+                jobs.append((cohort / row[f"{task}_video"], task, folder))
+    if not jobs:
+        return
+    with ProcessPoolExecutor(max_workers=workers) as pool:
+        futures = [pool.submit(analyse, *job) for job in jobs]
+        for future in tqdm(as_completed(futures), total=len(futures), desc="pipeline"):
+            tqdm.write(future.result())
+
+
+def load_participants(cohort: Path, cache: Path, task: str, *, qc_failures: bool = False):
+    """(participants, skipped notes) from the cached pipeline output of `task`; recordings
+    that fail QC are left out (as the platform's training set does) unless qc_failures."""
+    from classifier.ml.data import LABELS, Participant, merge_tasks
+    from classifier.ml.preprocess import (
+        load_motion_features,
+        load_participant_masks,
+        motion_vector,
+        prom_vector,
+    )
+
+    participants, skipped = [], []
+    for row in finished_participants(cohort):
+        pid = row["participant_id"]
+        per_task = []
+        for t in (TASKS if task == "both" else (task,)):
+            folder = cache / pid / t
+            features = folder / "features.json"
+            if not features.exists():
+                skipped.append(f"{pid} {t}: not analysed")
+                break
+            qc = json.loads(features.read_text())["qc"]
+            masks, thetas = load_participant_masks(folder)
+            if not (qc["ok"] or qc_failures) or not masks:
+                skipped.append(f"{pid} {t}: qc {[i['code'] for i in qc['issues']]}, "
+                               f"{len(masks)} masks")
+                break
+            proms = {name: float(row[name]) for name in ("vas", "odi", "pcs", "pseq", "sbt",
+                                                         "tsk", "csq", "pass20")
+                     if row.get(name) not in (None, "")}
+            per_task.append(Participant(
+                participant_id=pid, label=LABELS[row["group"]], masks=masks, thetas=thetas,
+                motion=motion_vector(load_motion_features(folder)), proms=prom_vector(proms)))
+        else:
+            participants.append(per_task[0] if len(per_task) == 1 else merge_tasks(*per_task))
+    return participants, skipped
+
+
+def visible_latents(task: str):
+    """The planted latents a recording of `task` can show (standing lordosis: both)."""
+    if task == "both":
+        return LATENTS
+    other = "forward" if task == "backward" else "backward"
+    return tuple(spec for spec in LATENTS if not spec.name.startswith(other))
+
+
+def bayes_rule_accuracy(cohort: Path, ids: list[str], latents) -> float:
+    """Accuracy of the Bayes rule (equal priors, shared identity covariance in SD units) on
+    the drawn latents of these participants: what the ideal classifier scores on them."""
+    correct = 0
+    for pid in ids:
+        info = json.loads((cohort / "ground_truth" / pid / "participant.json").read_text())
+        score = sum(
+            spec.separation * (info["phenotype"][spec.name] - (spec.mean_fp + spec.mean_ep) / 2)
+            / spec.sd
+            for spec in latents
+        )  # > 0 leans EP
+        correct += ("EP" if score > 0 else "FP") == info["group"]
+    return correct / len(ids)
+
+
+def verdict(accuracy: float, bayes: float, n: int) -> tuple[bool, str]:
+    sampling = 1.96 * math.sqrt(bayes * (1 - bayes) / n)
+    low_ok = accuracy >= bayes - MARGIN
+    high_ok = accuracy <= bayes + sampling
+    text = (f"needs >= {bayes - MARGIN:.1%} (Bayes - 5 points) and <= {bayes + sampling:.1%} "
+            f"(Bayes + 1.96 SE of {n} participants)")
+    return low_ok and high_ok, text
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("cohort", type=Path)
+    parser.add_argument("--task", choices=["backward", "forward", "both"], default="backward")
+    parser.add_argument("--masks", type=int, default=80, help="K masks per participant")
+    parser.add_argument("--folds", type=int, default=5)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--profile", choices=["quick", "paper"], default="quick")
+    parser.add_argument("--threads", type=int, help="torch threads (default: the profile's)")
+    parser.add_argument("--epochs", type=int, help="override the profile's epochs")
+    parser.add_argument("--patience", type=int,
+                        help="override the profile's early stopping (0: none, all epochs)")
+    parser.add_argument("--lr", type=float, help="override the profile's learning rate")
+    parser.add_argument("--train-masks", type=int, help="override the masks per training step")
+    parser.add_argument("--image-size", type=int, help="override the profile's mask size")
+    parser.add_argument("--workers", type=int, default=1, help="pipeline processes")
+    parser.add_argument("--cache", type=Path, help="default var/acceptance/<cohort name>")
+    parser.add_argument("--report", type=Path, help="default <cache>/report_<task>_k<K>")
+    parser.add_argument("--include-qc-failures", action="store_true",
+                        help="also use recordings whose QC asks for a new recording")
+    parser.add_argument("--pipeline-only", action="store_true",
+                        help="analyse the (finished) videos and stop")
+    args = parser.parse_args()
+    cohort = args.cohort.resolve()
+    cache = args.cache or ROOT / "var" / "acceptance" / cohort.name
+    tasks = list(TASKS) if args.task == "both" else [args.task]
+
+    tick = time.perf_counter()
+    run_pipeline_on_cohort(cohort, cache, tasks, args.workers)
+    print(f"pipeline: {time.perf_counter() - tick:.0f} s (cache {cache})", flush=True)
+    if args.pipeline_only:
+        return
+    if not (cohort / "cohort.json").exists():
+        sys.exit("cohort.json is missing: the cohort is still being generated")
+
+    from classifier.ml.config import profile_config
+    from classifier.ml.report import write_report
+    from classifier.ml.train import cross_validate
+
+    participants, skipped = load_participants(cohort, cache, args.task,
+                                              qc_failures=args.include_qc_failures)
+    for note in skipped:
+        print(f"skipped {note}")
+    overrides = {"task": args.task, "masks": args.masks, "folds": args.folds, "seed": args.seed}
+    for name in ("threads", "epochs", "lr", "train_masks"):
+        if getattr(args, name):
+            overrides[name] = getattr(args, name)
+    if args.patience is not None:
+        overrides["patience"] = args.patience or None
+    if args.image_size:
+        overrides["model"] = {"image_size": args.image_size}
+    cfg = profile_config(args.profile).replace(**overrides)
+    tick = time.perf_counter()
+    result = cross_validate(participants, cfg)
+    seconds = time.perf_counter() - tick
+    report_dir = args.report or cache / f"report_{args.task}_k{args.masks}"
+    write_report(result, report_dir, title=f"Acceptance: {cohort.name}, {args.task}",
+                 extra={"participants": len(participants), "cohort": str(cohort)})
+
+    n = len(participants)
+    bayes = float(json.loads((cohort / "cohort.json").read_text())["phenotype"][
+        "bayes_optimal_accuracy"])
+    ids = [p.participant_id for p in participants]
+    task_bayes = bayes_optimal_accuracy(visible_latents(args.task))
+    macro = result.macro["accuracy"]
+    low, high = macro["ci95"]
+    pooled = result.micro["metrics"]["accuracy"]
+    matrix = result.micro["confusion_matrix"]["matrix"]
+    print(f"\n{cohort.name}: {n} participants ({sum(p.label for p in participants)} FP), "
+          f"task {args.task}, K = {args.masks}, profile {args.profile}, {args.folds} folds, "
+          f"seed {args.seed}; CV {seconds / 60:.1f} min")
+    print(f"settings: {cfg.model.image_size} px, {cfg.k_train} masks per step, {cfg.epochs} "
+          f"epochs, patience {cfg.patience}, lr {cfg.lr}, batch {cfg.batch_size}")
+    print(f"CV accuracy (macro over folds): {macro['mean']:.1%} (95% CI {low:.1%} to {high:.1%})")
+    print(f"CV accuracy (pooled):           {pooled:.1%}; confusion [[EP->EP, EP->FP], "
+          f"[FP->EP, FP->FP]] = {matrix}")
+    print(f"AUC {result.macro['auc']['mean']:.3f}, F1 (EP) {result.macro['f1']['mean']:.3f}, "
+          f"MCC {result.macro['mcc']['mean']:.3f}; fold epochs "
+          f"{[f.best_epoch for f in result.folds]}")
+    probabilities = [p for f in result.folds for p in f.probabilities]
+    saturated = sum(1 for p in probabilities if p < 0.01 or p > 0.99) / len(probabilities)
+    print(f"calibration: fold temperatures {[round(f.temperature, 2) for f in result.folds]}, "
+          f"{saturated:.0%} of held-out P(FP) below 1% or above 99%")
+    print(f"Bayes-optimal accuracy (cohort.json, all latents): {bayes:.1%}")
+    print(f"Bayes limit of the latents a {args.task} recording shows: {task_bayes:.1%}")
+    print(f"Bayes rule on these participants' own latents: all "
+          f"{bayes_rule_accuracy(cohort, ids, LATENTS):.1%}, {args.task} "
+          f"{bayes_rule_accuracy(cohort, ids, visible_latents(args.task)):.1%}")
+    passed, text = verdict(macro["mean"], bayes, n)
+    print(f"{'PASS' if passed else 'FAIL'}: {macro['mean']:.1%} {text}")
+    print(f"report: {report_dir}")
+
+
+if __name__ == "__main__":
+    main()
