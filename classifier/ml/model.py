@@ -105,7 +105,7 @@ class BackTrackerNet(nn.Module):
         self.prom_net = VectorNet(cfg.prom_dim, cfg.hidden) if "proms" in cfg.streams else None
         self.fusion = nn.Linear(len(cfg.streams), 1) if len(cfg.streams) > 1 else None
         # Temperature scaling: every logit is divided by T, fitted on held-out participants
-        # after training (train.fit_temperature); 1 = as trained. Decisions never change.
+        # after training (calibration.fit_temperature); 1 = as trained. Decisions never change.
         self.register_buffer("temperature", torch.ones(()))
 
     def set_normalisation(self, stream: str, mean: torch.Tensor, std: torch.Tensor) -> None:

@@ -14,30 +14,30 @@ import hashlib
 import json
 import math
 import os
-import statistics
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import torch
-from scipy import optimize
 from torch.nn import functional as F
-from torch.utils.data import default_collate
 from tqdm.auto import tqdm
 
 from classifier.ml import metrics
+from classifier.ml.batches import forward_batch, iterate_batches
+from classifier.ml.calibration import fit_temperature, recalibrate_batchnorm
 from classifier.ml.checkpoint import CHECKPOINT_VERSION, load_model, save_checkpoint
 from classifier.ml.config import TrainConfig, check_participants, profile_config, sized_for
 from classifier.ml.cv import grouped_folds, inner_split
 from classifier.ml.data import Participant, ParticipantDataset, augment_masks, fit_standardiser
 from classifier.ml.model import BackTrackerNet, build_model
+from classifier.ml.results import CVResult, EvalOutput, FoldResult, summarise_folds
 
 ProgressCallback = Callable[[str, float], None]  # (stage, percent 0..100)
 
 __all__ = [
     "CVResult",
+    "EvalOutput",
     "FoldResult",
     "ProgressCallback",
     "TrainConfig",
@@ -45,65 +45,16 @@ __all__ = [
     "cross_validate",
     "evaluate",
     "fit_temperature",
+    "iterate_batches",
     "load_model",
     "profile_config",
     "recalibrate_batchnorm",
     "save_checkpoint",
     "sized_for",
+    "summarise_folds",
     "train_final",
     "train_one_epoch",
 ]
-
-
-@dataclass
-class EvalOutput:
-    participant_ids: list[str]
-    labels: list[int]
-    probabilities: list[float]  # P(FP)
-    logits: list[float]
-    loss: float
-
-
-@dataclass
-class FoldResult:
-    fold: int  # 1-based
-    participant_ids: list[str]
-    labels: list[int]
-    probabilities: list[float]
-    metrics: dict[str, float]
-    epochs_run: int
-    best_epoch: int  # epochs trained for the kept weights
-    temperature: float = 1.0  # fitted on the fold's inner validation split (1: none)
-    logits: list[float] = dataclasses.field(default_factory=list)  # divided by temperature
-
-
-@dataclass
-class CVResult:
-    config: TrainConfig
-    folds: list[FoldResult]
-    macro: dict[str, dict[str, Any]]
-    micro: dict[str, Any]
-    roc: dict[str, list[float]]
-
-    @property
-    def accuracy(self) -> float:
-        return float(self.macro["accuracy"]["mean"])
-
-    @property
-    def final_epochs(self) -> int:
-        """Median epochs of the kept fold models: how long train_final should run on everyone."""
-        return max(1, round(statistics.median(f.best_epoch for f in self.folds)))
-
-    @property
-    def final_temperature(self) -> float:
-        """The temperature for train_final's model, fitted on every participant's held-out
-        logit (as the fold model computed it, before its own temperature). The final model
-        is trained the same way on everyone, so its logits are as overconfident as theirs.
-        1.0 for results stored before logits were kept."""
-        if not all(f.logits for f in self.folds):
-            return 1.0
-        raw = [z * f.temperature for f in self.folds for z in f.logits]
-        return fit_temperature(raw, [y for f in self.folds for y in f.labels])
 
 
 def resolve_device(device: str) -> torch.device:
@@ -115,23 +66,6 @@ def resolve_device(device: str) -> torch.device:
 
 def derive_seed(*parts: int) -> int:
     return int(np.random.SeedSequence(list(parts)).generate_state(1)[0])
-
-
-def iterate_batches(
-    dataset: ParticipantDataset, order: Sequence[int], batch_size: int
-) -> Iterator[dict[str, torch.Tensor]]:
-    for start in range(0, len(order), batch_size):
-        yield default_collate([dataset[int(i)] for i in order[start : start + batch_size]])
-
-
-def _forward(
-    model: BackTrackerNet, batch: dict[str, torch.Tensor]
-) -> tuple[torch.Tensor, torch.Tensor]:
-    """(logit (B,), label (B,)) with the batch moved to the model's device."""
-    device = next(model.parameters()).device
-    on_device = {name: value.to(device) for name, value in batch.items()}
-    logit = model(on_device.get("masks"), on_device.get("motion"), on_device.get("proms"))
-    return logit, on_device["label"]
 
 
 def train_one_epoch(
@@ -147,7 +81,7 @@ def train_one_epoch(
     for batch in batches:
         if augment is not None and "masks" in batch:
             batch["masks"] = augment_masks(batch["masks"], augment)  # (B, K, 1, S, S)
-        logit, label = _forward(model, batch)  # (B,), (B,)
+        logit, label = forward_batch(model, batch)  # (B,), (B,)
         loss = F.binary_cross_entropy_with_logits(logit, label)
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
@@ -155,36 +89,6 @@ def train_one_epoch(
         total += float(loss.detach()) * len(logit)
         count += len(logit)
     return total / max(count, 1)
-
-
-@torch.no_grad()
-def recalibrate_batchnorm(
-    model: BackTrackerNet, batches: Iterator[dict[str, torch.Tensor]]
-) -> None:
-    """Recompute the BatchNorm running statistics for the current weights ("precise BN").
-
-    During training the running mean and variance are averages over the last ten or so
-    steps (momentum 0.1) while the weights move under them. With the few steps per epoch
-    of small cohorts (one step per epoch for 8 participants) and the quick profile's lr
-    1e-3, they described earlier weights: eval-mode logits were shifted by a large constant
-    per fold, the model misclassified its own training participants, every held-out
-    participant of a fold came out on one side with p near 0 or 1, and the validation loss
-    that early stopping watches was as shifted. Here they become the plain average over
-    `batches` (give training-like batches of several participants, not augmented).
-    """
-    norms = [m for m in model.modules() if isinstance(m, torch.nn.BatchNorm2d)]
-    if not norms:
-        return
-    momenta = [m.momentum for m in norms]
-    for m in norms:
-        m.reset_running_stats()
-        m.momentum = None  # cumulative average over the batches below
-    model.train()
-    for batch in batches:
-        _forward(model, batch)
-    for m, momentum in zip(norms, momenta, strict=True):
-        m.momentum = momentum
-    model.eval()
 
 
 @torch.inference_mode()
@@ -197,7 +101,7 @@ def evaluate(model: BackTrackerNet, dataset: ParticipantDataset, batch_size: int
     model.eval()
     probabilities, logits, losses = [], [], []
     for batch in iterate_batches(dataset, range(len(dataset)), batch_size):
-        logit, label = _forward(model, batch)  # (B,), (B,)
+        logit, label = forward_batch(model, batch)  # (B,), (B,)
         loss = F.binary_cross_entropy_with_logits(logit, label, reduction="sum")
         losses.append(float(loss))
         probabilities += torch.sigmoid(logit).tolist()
@@ -209,28 +113,6 @@ def evaluate(model: BackTrackerNet, dataset: ParticipantDataset, batch_size: int
         logits=logits,
         loss=sum(losses) / max(len(dataset), 1),
     )
-
-
-def fit_temperature(logits: Sequence[float], labels: Sequence[int]) -> float:
-    """Temperature scaling: the T in [1, 100] minimising the BCE of sigmoid(logit / T).
-
-    Fitted on held-out participants after training. A model that memorised a small
-    training set gives logits of +-10 or more, so every probability is 0 or 1 even where
-    it is wrong; T > 1 softens that. T never goes below 1: when every validation
-    participant is right the BCE keeps falling as T -> 0, which is no evidence that the
-    model should be more confident still. Decisions (the sign of the logit) never change.
-    """
-    z = np.asarray(logits, np.float64)
-    y = np.asarray(labels, np.float64)
-    if z.size == 0:
-        return 1.0
-
-    def loss(log_t: float) -> float:
-        scaled = z / math.exp(log_t)
-        return float(np.mean(np.logaddexp(0.0, scaled) - y * scaled))  # BCE with logits
-
-    best = optimize.minimize_scalar(loss, bounds=(0.0, math.log(100.0)), method="bounded")
-    return float(math.exp(best.x))
 
 
 @contextlib.contextmanager
@@ -440,18 +322,6 @@ def cross_validate(
     if progress is not None:
         progress("cross-validation done", 100.0)
     return summarise_folds(cfg, results)
-
-
-def summarise_folds(cfg: TrainConfig, folds: list[FoldResult]) -> CVResult:
-    return CVResult(
-        config=cfg,
-        folds=folds,
-        macro=metrics.macro_metrics([f.metrics for f in folds]),
-        micro=metrics.micro_summary(
-            [y for f in folds for y in f.labels], [p for f in folds for p in f.probabilities]
-        ),
-        roc=metrics.mean_roc([f.labels for f in folds], [f.probabilities for f in folds]),
-    )
 
 
 def train_final(
