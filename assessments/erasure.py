@@ -20,6 +20,7 @@ from pathlib import Path
 from uuid import UUID
 
 from axes.models import AccessAttempt, AccessFailureLog, AccessLog
+from botocore.exceptions import BotoCoreError, ClientError
 from django.conf import settings
 from django.core.files.storage import default_storage
 from django.core.mail import send_mail
@@ -131,12 +132,8 @@ def purge_stored_objects(prefix: str) -> Purged:
     """Remove everything under a storage prefix, including old versions and uploads."""
     try:
         return purge_s3_prefix(prefix) if uses_s3() else purge_local_prefix(prefix)
-    except OSError as exc:
+    except (OSError, BotoCoreError, ClientError) as exc:
         raise TransientStorageError(f"could not purge {prefix}") from exc
-    except Exception as exc:  # botocore connection and service errors
-        if type(exc).__module__.startswith("botocore"):
-            raise TransientStorageError(f"could not purge {prefix}") from exc
-        raise
 
 
 def purge_local_prefix(prefix: str) -> Purged:

@@ -16,27 +16,18 @@ from rest_framework.views import APIView
 from assessments import results, selectors, services, uploads
 from assessments.api import serializers as s
 from assessments.api.access_log import AccessLoggedMixin
+from assessments.api.permissions import (
+    IsAdminRole,
+    IsPatientOrAdminRole,
+    IsPatientRole,
+    IsStaffRole,
+)
 from assessments.erasure import erasure_request
 from assessments.models import Consent, Erasure, Instrument
 from backtracker_site.api.errors import ApiError
 from backtracker_site.models import JobStatus
 
 UUID_PATTERN = "[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12}"
-
-
-class IsPatientRole(permissions.BasePermission):
-    message = "Only the patient can do this."
-
-    def has_permission(self, request, view) -> bool:
-        return bool(request.user.is_authenticated and request.user.is_patient)
-
-
-class IsPatientOrAdminRole(permissions.BasePermission):
-    message = "Only the patient or an administrator can do this."
-
-    def has_permission(self, request, view) -> bool:
-        user = request.user
-        return bool(user.is_authenticated and (user.is_patient or user.is_admin))
 
 
 # --- Patients and consent -------------------------------------------------------------
@@ -149,13 +140,6 @@ class DataExportViewSet(AccessLoggedMixin, mixins.ListModelMixin, mixins.Retriev
             raise Http404 from None
         return FileResponse(handle, as_attachment=True, content_type="application/json",
                             filename=f"backtracker-export-{export.patient_id}.json")
-
-
-class IsAdminRole(permissions.BasePermission):
-    message = "Only an administrator can do this."
-
-    def has_permission(self, request, view) -> bool:
-        return bool(request.user.is_authenticated and request.user.is_admin)
 
 
 class ErasureViewSet(AccessLoggedMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin,
@@ -330,14 +314,6 @@ class PromScoreViewSet(AccessLoggedMixin, mixins.ListModelMixin, viewsets.Generi
 
     def get_queryset(self):
         return selectors.prom_scores_for_user(self.request.user)
-
-
-class IsStaffRole(permissions.BasePermission):
-    message = "Only a physiotherapist or an administrator can do this."
-
-    def has_permission(self, request, view) -> bool:
-        user = request.user
-        return bool(user.is_authenticated and (user.is_physiotherapist or user.is_admin))
 
 
 class AssessmentViewSet(AccessLoggedMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin,

@@ -8,19 +8,12 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from assessments.api.access_log import AccessLoggedMixin
-from assessments.api.views import UUID_PATTERN, IsPatientRole
+from assessments.api.permissions import IsPatientRole, IsStaffRole
+from assessments.api.views import UUID_PATTERN
 from assessments.selectors import patient_get_for_user
 from exercises import progression, selectors, services
 from exercises.api import serializers as s
 from exercises.models import Programme
-
-
-class IsClinicianRole(permissions.BasePermission):
-    message = "Only a physiotherapist or an administrator can do this."
-
-    def has_permission(self, request, view) -> bool:
-        user = request.user
-        return bool(user.is_authenticated and (user.is_physiotherapist or user.is_admin))
 
 
 class ExerciseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
@@ -55,7 +48,7 @@ class ProgrammeViewSet(AccessLoggedMixin, mixins.ListModelMixin, mixins.Retrieve
 
     def get_permissions(self):
         if self.action in ("create", "partial_update", "approve"):
-            return [permissions.IsAuthenticated(), IsClinicianRole()]
+            return [permissions.IsAuthenticated(), IsStaffRole()]
         return super().get_permissions()
 
     @extend_schema(request=s.ProgrammeCreateSerializer, responses={201: s.ProgrammeSerializer})
