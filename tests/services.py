@@ -182,7 +182,10 @@ class Server:
         self.process = subprocess.Popen(
             [sys.executable, "-m", "gunicorn", "backtracker_site.wsgi", "--bind",
              f"127.0.0.1:{self.port}", "--workers", "1", "--threads", "4",
-             "--worker-class", "gthread", "--timeout", "120"],
+             "--worker-class", "gthread", "--timeout", "120",
+             # Longer than any client's pause between calls: with gunicorn's 2 s default a
+             # pooled connection can be closed just as a request goes out on it.
+             "--keep-alive", "75"],
             cwd=ROOT, env=env, stdout=self.log, stderr=subprocess.STDOUT,
         )
         import requests
