@@ -16,19 +16,14 @@ from django.core import mail
 
 from assessments.models import ClinicSettings, User
 from backtracker_site.models import JobStatus
-from classifier.registry import model_version_promote
-from classifier.training import train_and_register
-from mlpipeline.synthetic.cohort import generate_cohort
-from tests.classifier.classifier_data import labelled_cohort
 from tests.factories import PhysiotherapistFactory, bearer
+from tests.journey_setup import clinic_with_a_model, one_participant_videos
 from tests.services import wait_until
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("reference_data"),
               pytest.mark.services, pytest.mark.slow]
 
 PASSWORD = "a quiet river at dusk"
-TINY_MODEL = {"task": "backward", "masks": 8, "folds": 2, "profile": "quick", "epochs": 2,
-              "streams": ["images"], "seed": 3}
 
 
 def upload(api_client, auth, task: str, video: Path) -> str:
@@ -54,12 +49,8 @@ def test_patient_journey(api_client, start_worker, tmp_path, settings, mailoutbo
     start_worker()
     settings.UPLOAD_PART_BYTES = 64 * 1024
     ClinicSettings.objects.create(results_need_review=False, confidence_threshold=0.5)
-    # The clinic has a model: trained on earlier, labelled patients, and promoted.
-    labelled_cohort(8)
-    version = train_and_register(TINY_MODEL, report_dir=tmp_path / "report", checkpoint_dir=None)
-    model_version_promote(version=version, user=None)
-    cohort = generate_cohort(tmp_path / "cohort", 1, seed=5, progress=False, size_scale=0.5,
-                             duration_scale=0.6, fps=24, silhouettes=False)
+    version = clinic_with_a_model(tmp_path / "report")
+    forward_video, backward_video = one_participant_videos(tmp_path / "cohort")
 
     # Registration and activation.
     api_client.post("/api/v1/auth/register", {
@@ -81,9 +72,9 @@ def test_patient_journey(api_client, start_worker, tmp_path, settings, mailoutbo
     sbt = api_client.post("/api/v1/questionnaires/sbt/responses",
                           {"answers": [1, 1, 1, 1, 1, 1, 1, 0, 2]}, format="json", **auth)
     assert sbt.json()["band"] == "medium risk"
-    forward = upload(api_client, auth, "forward", next((cohort / "videos").glob("*_forward.mp4")))
+    forward = upload(api_client, auth, "forward", forward_video)
     backward = upload(api_client, auth, "backward",
-                      next((cohort / "videos").glob("*_backward.mp4")))
+                      backward_video)
     created = api_client.post("/api/v1/assessments", {"forward": forward, "backward": backward},
                               format="json", **auth)
     assert created.status_code == 201

@@ -19,11 +19,8 @@ import pytest
 import requests
 
 from assessments.models import ClinicSettings, Erasure, User
-from classifier.registry import model_version_promote
-from classifier.training import train_and_register
-from mlpipeline.synthetic.cohort import generate_cohort
-from tests.classifier.classifier_data import labelled_cohort
 from tests.factories import TEST_PASSWORD, PhysiotherapistFactory
+from tests.journey_setup import clinic_with_a_model, one_participant_videos
 from tests.services import wait_until
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("reference_data"),
@@ -32,8 +29,6 @@ pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("
 PASSWORD = "a quiet river at dusk"
 MIB = 1024 * 1024
 PART_BYTES = 5 * MIB  # S3's smallest part
-TINY_MODEL = {"task": "backward", "masks": 8, "folds": 2, "profile": "quick", "epochs": 2,
-              "streams": ["images"], "seed": 3}
 
 
 def padded_to(video: Path, size: int, target: Path) -> Path:
@@ -78,14 +73,9 @@ def test_patient_journey_over_http(s3_storage, start_server, start_worker, tmp_p
     client, bucket = s3_storage
     client.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Enabled"})
     ClinicSettings.objects.create(results_need_review=True, confidence_threshold=0.5)
-    labelled_cohort(8)  # the clinic's earlier patients, for its model
-    version = train_and_register(TINY_MODEL, report_dir=tmp_path / "report", checkpoint_dir=None)
-    model_version_promote(version=version, user=None)
-    cohort = generate_cohort(tmp_path / "cohort", 1, seed=5, progress=False, size_scale=0.5,
-                             duration_scale=0.6, fps=24, silhouettes=False)
-    forward_video = next((cohort / "videos").glob("*_forward.mp4"))
-    backward_video = padded_to(next((cohort / "videos").glob("*_backward.mp4")),
-                               PART_BYTES + MIB, tmp_path / "backward.mp4")
+    version = clinic_with_a_model(tmp_path / "report")
+    forward_video, backward_bend = one_participant_videos(tmp_path / "cohort")
+    backward_video = padded_to(backward_bend, PART_BYTES + MIB, tmp_path / "backward.mp4")
     server, server_var = start_server({"UPLOAD_PART_BYTES": str(PART_BYTES),
                                        "UPLOAD_SINGLE_POST_MAX_BYTES": str(2 * MIB)})
     start_worker()
