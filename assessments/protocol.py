@@ -24,7 +24,8 @@ PROTOCOL: dict[str, dict[str, Any]] = {
     "backward": {
         "title": "Backward bend",
         "instructions": [
-            "Stand with your feet hip-width apart and your hands on your hips or lower back.",
+            "Stand with your feet hip-width apart and fold your arms across your chest, "
+            "so that your arms do not hide the outline of your back.",
             "Lean backward slowly as far as is comfortable, keeping your knees straight.",
             "Hold for two seconds, then come back to upright slowly.",
             "Do this three times, with a short pause standing upright in between.",

@@ -9,7 +9,8 @@ COHORT_DIR comes from `manage.py generate_cohort`. Three steps:
 1. Every video of the task goes once through the video pipeline (`run_pipeline` with the
    worker's default PipelineConfig: pose, silhouettes, back masks selected by theta). The
    analyse_video folder (features.json, masks/) is cached under
-   var/acceptance/<cohort>/<participant>/<task>/, so a rerun skips the pipeline. While the
+   var/acceptance/<cohort>/<participant>/<task>/ with the video's size and time, so a rerun
+   skips the pipeline (and a regenerated cohort under the same name does not). While the
    cohort is still being generated, the finished participants are processed.
 2. Participants whose recording passes QC and has masks (as the platform's training set
    requires; --include-qc-failures takes the others too) are cross-validated with the
@@ -29,6 +30,7 @@ import argparse
 import csv
 import json
 import math
+import shutil
 import sys
 import time
 from concurrent.futures import ProcessPoolExecutor, as_completed
@@ -63,14 +65,30 @@ def finished_participants(cohort: Path) -> list[dict[str, str]]:
     return rows
 
 
+def video_stamp(video: Path) -> dict[str, int]:
+    """Size and modification time: a regenerated cohort under the same name is re-analysed."""
+    stat = video.stat()
+    return {"bytes": stat.st_size, "mtime_ns": stat.st_mtime_ns}
+
+
+def is_cached(video: Path, folder: Path) -> bool:
+    """True when `folder` holds the pipeline's answer for this very video file."""
+    stamp = folder / "source.json"
+    answered = (folder / "features.json").exists() or (folder / "failed.json").exists()
+    return answered and stamp.exists() and json.loads(stamp.read_text()) == video_stamp(video)
+
+
 def analyse(video: Path, task: str, folder: Path) -> str:
     """Run the pipeline into `folder`; a rejected video leaves failed.json. Returns a note."""
+    shutil.rmtree(folder, ignore_errors=True)  # no stale masks from an earlier video
+    folder.mkdir(parents=True)
     try:
         result = analyse_to_directory(video, task, folder, PipelineConfig())
     except PipelineError as exc:
-        folder.mkdir(parents=True, exist_ok=True)
         (folder / "failed.json").write_text(json.dumps({"error": str(exc)}))
+        (folder / "source.json").write_text(json.dumps(video_stamp(video)))
         return f"{video.name}: rejected: {exc}"
+    (folder / "source.json").write_text(json.dumps(video_stamp(video)))
     issues = ",".join(i.code for i in result.qc.issues)
     return (f"{video.name}: {len(result.back_masks)} masks, qc {'ok' if result.qc.ok else issues}"
             f", {result.timings['total']:.1f} s")
@@ -83,9 +101,9 @@ def run_pipeline_on_cohort(cohort: Path, cache: Path, tasks: list[str], workers:
     for row in finished_participants(cohort):
         for task in tasks:
             folder = cache / row["participant_id"] / task
-            done = (folder / "features.json").exists() or (folder / "failed.json").exists()
-            if row.get(f"{task}_video") and not done:
-                jobs.append((cohort / row[f"{task}_video"], task, folder))
+            video = cohort / row[f"{task}_video"] if row.get(f"{task}_video") else None
+            if video is not None and not is_cached(video, folder):
+                jobs.append((video, task, folder))
     if not jobs:
         return
     with ProcessPoolExecutor(max_workers=workers) as pool:

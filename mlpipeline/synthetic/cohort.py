@@ -47,7 +47,7 @@ CSV_COLUMNS = (
     "backward_video",
     *(spec.name for spec in PROMS),
 )
-GENERATOR_VERSION = 1
+GENERATOR_VERSION = 2  # 2: arms folded in the backward bend, one extension-pattern latent
 
 
 @dataclass(frozen=True)
@@ -96,7 +96,7 @@ def render_recording(
     angles, pose = bend_angles(p.shape, p.phenotype, p.style, task, timeline.progress, amount, sway)
     lead = timeline.lead_in_s
     hands = minimum_jerk((timeline.t - 0.1 * lead) / (0.7 * lead))
-    skel = build_skeleton(p.shape, pose, task, hands, p.style.hands_on, timeline.progress)
+    skel = build_skeleton(p.shape, pose, task, hands, timeline.progress)
     joints = {name: apply_facing(xyz, setup.facing) for name, xyz in skel.joints.items()}
 
     width, height = _frame_size(setup.width, setup.height, options.size_scale)

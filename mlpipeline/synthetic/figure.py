@@ -90,7 +90,7 @@ def shoulder_girdle_shift(
     shape: BodyShape, pose: SagittalPose, task: str, progress: FloatArray, lead_in: FloatArray
 ) -> FloatArray:
     """Scapular motion moving the shoulder joint (T, 2): protraction and elevation when the
-    arms hang in a forward bend, retraction when the hands go to the back."""
+    arms hang in a forward bend, a little protraction when the arms fold across the chest."""
     angle = pose.spine_angles[:, N_LUMBAR + N_THORACIC - 2]
     normal = np.stack([np.cos(angle), -np.sin(angle)], -1)
     tangent = np.stack([np.sin(angle), np.cos(angle)], -1)
@@ -98,7 +98,7 @@ def shoulder_girdle_shift(
     if task == "forward":
         p = np.clip(progress, 0.0, 1.1)[:, None]
         return p * (0.010 * h * normal + 0.006 * h * tangent)
-    return -0.008 * h * lead_in[:, None] * normal
+    return 0.005 * h * lead_in[:, None] * normal
 
 
 def build_skeleton(
@@ -106,12 +106,12 @@ def build_skeleton(
     pose: SagittalPose,
     task: str,
     lead_in: FloatArray,
-    hands_on: str = "back",
     progress: FloatArray | None = None,
 ) -> Skeleton:
-    """Bilateral joints plus arms: hanging (forward) or hands on the back (backward).
+    """Bilateral joints plus arms: hanging (forward) or folded across the chest (backward,
+    so the arms do not hide the outline of the back).
 
-    lead_in (T,) goes 0 -> 1 while the hands move from hanging to the lower back or hips;
+    lead_in (T,) goes 0 -> 1 while the hands move from hanging to the chest;
     progress (T,) is the bend progress (moves the shoulder girdle).
     """
     if progress is None:
@@ -131,16 +131,11 @@ def build_skeleton(
         joints[f"shoulder_{side}"] = shoulder
         reach = shape.upper_arm + shape.forearm
         hanging = shoulder + np.array([0.03 * h, -0.985 * reach, sign * 0.035 * h])
-        if task == "backward":
-            local = np.array([-0.085, 0.055] if hands_on == "back" else [-0.03, 0.06]) * h
-            lateral = 0.075 if hands_on == "back" else 0.115
-            back = to_world(
-                pose.hip + rotate2d(np.broadcast_to(local, pose.hip.shape), pose.pelvis_angle),
-                sign * lateral * h,
-            )
+        if task == "backward":  # arms folded across the chest, as the protocol asks
+            folded = to_world(_front_of_chest(shape, pose), -sign * 0.07 * h)
             w = lead_in[:, None]
-            target = (1 - w) * hanging + w * back
-            pole = np.array([-1.0, -0.2, sign * 0.8])
+            target = (1 - w) * hanging + w * folded
+            pole = np.array([1.0, -0.6, sign * 0.5])
         else:
             target = hanging
             pole = np.array([-1.0, 0.0, sign * 0.15])
@@ -153,6 +148,14 @@ def build_skeleton(
     c1 = pose.spine[:, -1]
     joints["head"] = to_world(c1 + rotate2d(np.broadcast_to(head_local, c1.shape), pose.head_angle))
     return Skeleton(pose, joints)
+
+
+def _front_of_chest(shape: BodyShape, pose: SagittalPose) -> FloatArray:
+    """(T, 2) point just in front of the sternum, where the hands rest with arms folded."""
+    k = N_LUMBAR + N_THORACIC - 2  # about T5
+    angle = pose.spine_angles[:, k]
+    local = np.array([0.11, -0.035]) * shape.stature  # forward, up, in the segment frame
+    return pose.spine[:, k] + rotate2d(np.broadcast_to(local, pose.spine[:, k].shape), angle)
 
 
 def _spine_station(pose: SagittalPose, i: int, u: float) -> tuple[FloatArray, float]:

@@ -58,10 +58,14 @@ is person when the rendered person covers at least half of it.
 
 Each participant has latent z ~ N(mu_group, I); each parameter is `mean_group + sd * z_k`
 (listed in cohort.json `phenotype.latents`): standing lumbar lordosis, lumbar share of the
-forward bend, lumbar and thoracic shares of the backward bend, and how much lumbar extension
-concentrates at the lowest segments (the hinge). FP: more lumbar flexion in the forward bend,
-a flat, spread thoraco-lumbar curve in the backward bend. EP: more lordosis, hip-led forward
-bending, a low lumbar hinge in the backward bend.
+forward bend, and the extension pattern of the backward bend (`backward_lumbar_hinge`), which
+moves the lumbar share, the thoracic share and the concentration of lumbar extension at the
+lowest segments together through a strictly increasing map. FP: more lumbar flexion in the
+forward bend, a flat back in the backward bend (extension spread over hips and thoracic
+spine). EP: more lordosis, hip-led forward bending, a low lumbar hinge in the backward bend.
+As in the method's paper, the backward bend carries most of the separation. Arms hang in
+the forward bend and are folded across the chest in the backward bend, as the recording
+protocol asks, so they never hide the outline of the back.
 
 - Mahalanobis distance between the group means: {mahalanobis_separation}
 - **Bayes-optimal accuracy on the latents (equal priors): {bayes_optimal_accuracy}**. No

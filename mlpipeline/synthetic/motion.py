@@ -52,7 +52,6 @@ class MotionStyle:
     tail_s: float = 0.8
     depth_jitter: float = 0.04  # SD of the per-repetition depth factor
     sway_deg: float = 0.6
-    hands_on: str = "back"  # "back" or "hips" during the backward bend
 
 
 def minimum_jerk(s: FloatArray) -> FloatArray:
@@ -122,12 +121,33 @@ def _lumbar_hinge_weights(hinge: float) -> FloatArray:
 THORACIC_EXTENSION_WEIGHTS = np.linspace(1.4, 0.4, N_THORACIC) / np.linspace(1.4, 0.4, 6).sum()
 
 
-def _shares(phenotype: dict[str, float], style: MotionStyle, task: str) -> tuple[float, ...]:
+def extension_pattern(hinge: float) -> float:
+    """The backward_lumbar_hinge latent mapped onto [0, 1]: 0 flat back, 1 lumbar hinge.
+
+    A logistic curve centred between the group means (0.25 and 0.75): strictly increasing,
+    so the map stays invertible and the Bayes limit on the latent holds, and steepest where
+    the two patterns meet, as a clinician would see two distinct movement patterns rather
+    than a smooth continuum.
+    """
+    return float(1.0 / (1.0 + np.exp(-(hinge - 0.5) / 0.15)))
+
+
+def backward_shares(hinge: float) -> tuple[float, float]:
+    """(lumbar, thoracic) shares of the backward bend; the hips take the rest.
+
+    FP (pattern about 0.16): lumbar 0.24, thoracic 0.33, hips 0.43. EP (about 0.84):
+    lumbar 0.61, thoracic 0.13, hips 0.26.
+    """
+    pattern = extension_pattern(hinge)
+    return 0.15 + 0.55 * pattern, 0.38 - 0.30 * pattern
+
+
+def bend_shares(phenotype: dict[str, float], style: MotionStyle, task: str) -> tuple[float, ...]:
     """(hip, lumbar, thoracic) shares of the bend, kept positive and summing to one."""
     if task == "forward":
         lumbar, thoracic = phenotype["forward_lumbar_share"], style.forward_thoracic_share
     else:
-        lumbar, thoracic = phenotype["backward_lumbar_share"], phenotype["backward_thoracic_share"]
+        lumbar, thoracic = backward_shares(phenotype["backward_lumbar_hinge"])
     lumbar, thoracic = max(lumbar, 0.02), max(thoracic, 0.02)
     hip = max(1.0 - lumbar - thoracic, 0.1)
     total = hip + lumbar + thoracic
@@ -150,7 +170,7 @@ def bend_angles(
     """
     n = progress.shape[0]
     angles = _standing_angles(phenotype, style, n)
-    hip_share, lumbar_share, thoracic_share = _shares(phenotype, style, task)
+    hip_share, lumbar_share, thoracic_share = bend_shares(phenotype, style, task)
     amount = np.radians(amount_deg)
     p = np.clip(progress, 0.0, None)
     if task == "forward":
@@ -165,7 +185,7 @@ def bend_angles(
         angles.knee = np.radians(style.forward_knee_deg) * p
         shift = style.forward_hip_shift
     else:
-        weights = _lumbar_hinge_weights(phenotype["backward_lumbar_hinge"])
+        weights = _lumbar_hinge_weights(extension_pattern(phenotype["backward_lumbar_hinge"]))
         angles.hip = angles.hip - hip_share * amount * p
         angles.lumbar = angles.lumbar - lumbar_share * amount * weights[None, :] * p[:, None]
         angles.thoracic = angles.thoracic - (

@@ -146,7 +146,6 @@ def sample_style(rng: np.random.Generator) -> MotionStyle:
         tail_s=float(rng.uniform(0.5, 1.0)),
         depth_jitter=float(rng.uniform(0.02, 0.06)),
         sway_deg=float(rng.uniform(0.2, 1.0)),
-        hands_on=str(rng.choice(["back", "hips"])),
     )
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 from scipy import stats
 
-from mlpipeline.synthetic.motion import bend_angles
+from mlpipeline.synthetic.motion import backward_shares, bend_angles, bend_shares, extension_pattern
 from mlpipeline.synthetic.participant import sample_participant
 from mlpipeline.synthetic.phenotype import (
     LATENTS,
@@ -122,3 +122,30 @@ def test_ep_extends_through_a_lower_lumbar_hinge_than_fp() -> None:
             moved = extension[0] - extension[1]  # positive: extension during the bend
             share[group].append(moved[:2].sum() / max(moved.sum(), 1e-6))
     assert np.mean(share["EP"]) > np.mean(share["FP"]) + 0.1
+
+
+def test_extension_pattern_is_invertible_so_the_bayes_limit_holds() -> None:
+    """The latent reaches the motion through a strictly increasing map: nothing is lost."""
+    hinge = np.linspace(-0.6, 1.6, 2001)
+    pattern = np.array([extension_pattern(h) for h in hinge])
+    assert np.all(np.diff(pattern) > 0)
+    assert pattern.min() > 0.0
+    assert pattern.max() < 1.0
+    shares = np.array([backward_shares(h) for h in hinge])  # (lumbar, thoracic)
+    assert np.all(np.diff(shares[:, 0]) > 0)
+    assert np.all(np.diff(shares[:, 1]) < 0)
+    assert shares.min() > 0.02
+    assert shares.sum(axis=1).max() < 0.9
+
+
+def test_ep_extends_through_the_lumbar_spine_and_fp_through_hips_and_thorax() -> None:
+    fp = [_shares_of(sample_participant(13, i, "FP")) for i in range(N)]
+    ep = [_shares_of(sample_participant(13, i, "EP")) for i in range(N)]
+    hip, lumbar, thoracic = (np.array(fp) - np.array(ep)).mean(axis=0)
+    assert lumbar < -0.2  # EP takes clearly more of the extension in the lumbar spine
+    assert hip > 0.1
+    assert thoracic > 0.1
+
+
+def _shares_of(p) -> tuple[float, ...]:
+    return bend_shares(p.phenotype, p.style, "backward")
