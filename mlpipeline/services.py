@@ -98,12 +98,13 @@ def analyse_claimed(recording: Recording) -> None:
 
     recording_id = recording.pk
     started = time.monotonic()
-    last_report = [0.0]
+    last_report = {"at": 0.0, "stage": ""}
 
     def report(stage: str, percent: float) -> None:
+        """Write a new stage at once; within a stage, at most one UPDATE a second."""
         now = time.monotonic()
-        if now - last_report[0] >= 1.0 or percent >= 100:  # at most one UPDATE a second
-            last_report[0] = now
+        if stage != last_report["stage"] or now - last_report["at"] >= 1.0 or percent >= 100:
+            last_report.update(at=now, stage=stage)
             job_progress(Recording, recording_id, stage=stage, percent=int(percent))
 
     with tempfile.TemporaryDirectory(prefix="backtracker-") as tmp:
