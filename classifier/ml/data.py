@@ -2,8 +2,8 @@
 
 A participant is one labelled person (FP = 1, EP = 0) with their back masks (each with its
 theta) and optionally a motion-feature vector and a PROM vector. The network sees K masks
-per participant: drawn at random every training epoch, theta-stratified and deterministic
-for evaluation (both through `mlpipeline.processing.backmasks.select_masks`).
+per participant, shared out over theta bins: drawn at random within those shares every
+training epoch, deterministic for evaluation (both `mlpipeline.processing.backmasks.select_masks`).
 """
 
 from __future__ import annotations
@@ -109,9 +109,9 @@ def fit_standardiser(vectors: Sequence[NDArray]) -> tuple[NDArray, NDArray]:
 class ParticipantDataset(Dataset):
     """Items: {"masks": (K, 1, S, S) float, "label": float, "motion"?: (M,), "proms"?: (N,)}.
 
-    Call `resample(rng)` once per epoch to draw a new random K-subset per participant
-    (with replacement when a participant has fewer than K masks); with rng None the subsets
-    are the stratified deterministic ones used for evaluation and serving.
+    Call `resample(rng)` once per epoch to draw a new theta-stratified K-subset per
+    participant (with replacement when a participant has fewer than K masks); with rng None
+    the subsets are the deterministic ones used for evaluation and serving.
     """
 
     def __init__(
@@ -138,7 +138,7 @@ class ParticipantDataset(Dataset):
         self.resample(rng)
 
     def resample(self, rng: np.random.Generator | None) -> None:
-        """Pick each participant's K masks: random (rng) or stratified deterministic (None)."""
+        """Pick each participant's K masks: a random draw (rng) or the deterministic one (None)."""
         if "images" not in self.streams:
             self.indices = [[] for _ in self.participants]
             return

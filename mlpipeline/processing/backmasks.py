@@ -2,7 +2,7 @@
 
 `select_masks` is the one place that decides which K masks of a clip are used, both by
 the pipeline (which masks to keep) and by the classifier (stratified and deterministic at
-inference, random during training).
+inference, drawn at random within the same theta shares during training).
 """
 
 from __future__ import annotations
@@ -86,22 +86,24 @@ def select_masks(
     rng: np.random.Generator | None = None,
     bin_width: float = THETA_BIN_DEG,
 ) -> list[int]:
-    """Indices of the K masks to use, given each mask's theta.
+    """Indices of the K masks to use, given each mask's theta, stratified by theta.
 
-    - rng None (inference): stratified and deterministic. Masks are grouped in `bin_width`
-      degree bins; K is shared out over bins as evenly as possible (round-robin; when
-      fewer than one per bin is left, bins evenly spread over the theta range win), and
-      within a bin masks are taken evenly spaced in time. Same input, same answer.
-    - rng given (training): K drawn uniformly at random, with replacement only when there
-      are fewer than K masks.
+    Masks are grouped in `bin_width` degree bins and K is shared out over the bins as
+    evenly as possible (round-robin), so the deepest part of a bend, held only briefly,
+    counts as much as the upright frames around it.
+    - rng None (inference): deterministic. When fewer than one mask per bin is left, bins
+      evenly spread over the theta range win; within a bin, masks evenly spaced in time.
+      Same input, same answer. The result is sorted.
+    - rng given (training): the same shares, but the leftover bins and the masks within
+      each bin are drawn at random, so training sees what inference sees, in new draws.
+      With fewer than K masks, K are drawn with replacement. The result is in draw order.
     With K >= the number of masks and no rng, every index is returned once.
-    The result is sorted (stratified) or in draw order (random).
     """
     n = len(thetas)
     if n == 0 or k <= 0:
         return []
-    if rng is not None:
-        return [int(i) for i in rng.choice(n, size=k, replace=n < k)]
+    if rng is not None and n < k:
+        return [int(i) for i in rng.choice(n, size=k, replace=True)]
     if k >= n:
         return list(range(n))
     bins: dict[int, list[int]] = {}
@@ -114,15 +116,22 @@ def select_masks(
         open_bins = [i for i, m in enumerate(members) if quota[i] < len(m)]
         if remaining >= len(open_bins):
             chosen = open_bins
-        else:
+        elif rng is None:
             chosen = [open_bins[p] for p in spread(len(open_bins), remaining)]
+        else:
+            chosen = [int(i) for i in rng.choice(open_bins, size=remaining, replace=False)]
         for i in chosen:
             quota[i] += 1
         remaining -= len(chosen)
     selected: list[int] = []
     for group, count in zip(members, quota, strict=True):
-        selected += [group[p] for p in spread(len(group), count)]
-    return sorted(selected)
+        if rng is None:
+            selected += [group[p] for p in spread(len(group), count)]
+        else:
+            selected += [int(i) for i in rng.choice(group, size=count, replace=False)]
+    if rng is None:
+        return sorted(selected)
+    return [selected[i] for i in rng.permutation(len(selected))]
 
 
 def spread(n: int, count: int) -> list[int]:

@@ -73,11 +73,22 @@ def test_stratified_selection_covers_every_depth_and_is_deterministic() -> None:
 
 
 @settings(max_examples=60, deadline=None)
-@given(thetas=st.lists(st.floats(0, 180), min_size=1, max_size=200), k=st.integers(1, 250))
-def test_stratified_selection_properties(thetas: list[float], k: int) -> None:
-    chosen = select_masks(thetas, k)
+@given(
+    thetas=st.lists(st.floats(0, 180), min_size=1, max_size=200),
+    k=st.integers(1, 250),
+    seed=st.one_of(st.none(), st.integers(0, 2**32 - 1)),
+)
+def test_stratified_selection_properties(thetas: list[float], k: int, seed: int | None) -> None:
+    """Inference (no rng) and training (rng) share K out over theta bins the same way."""
+    rng = None if seed is None else np.random.default_rng(seed)
+    chosen = select_masks(thetas, k, rng=rng)
+    if rng is not None and k > len(thetas):  # training with too few masks: repeats
+        assert len(chosen) == k
+        assert set(chosen) <= set(range(len(thetas)))
+        return
     assert len(chosen) == min(k, len(thetas)) == len(set(chosen))
-    assert chosen == sorted(chosen)
+    if rng is None:
+        assert chosen == sorted(chosen)
     assert all(0 <= i < len(thetas) for i in chosen)
     # bins are as even as possible: counts differ by at most one unless a bin ran out
     counts: dict[int, int] = {}
@@ -97,6 +108,18 @@ def test_random_selection_for_training() -> None:
     assert len(set(a)) == 20
     assert a != b
     assert len(select_masks(thetas[:5], 20, rng=np.random.default_rng(0))) == 20  # with repeats
+
+
+def test_training_draws_weight_the_brief_deep_frames_like_inference() -> None:
+    """A bend held upright for most of the clip: the few deep masks still get their share."""
+    thetas = [1.0] * 200 + [12.0] * 10 + [22.0] * 10  # three 5-degree bins
+    rng = np.random.default_rng(0)
+    deep = [sum(thetas[i] > 20 for i in select_masks(thetas, 9, rng=rng)) for _ in range(50)]
+    assert set(deep) == {3}  # a third of every draw, where a uniform draw would give 0.4
+    inference = select_masks(thetas, 9)
+    assert sum(thetas[i] > 20 for i in inference) == 3
+    draws = {tuple(sorted(select_masks(thetas, 9, rng=rng))) for _ in range(20)}
+    assert len(draws) > 1  # new masks each draw, not the inference set over and over
 
 
 def test_montage_lays_masks_out_in_a_grid() -> None:
