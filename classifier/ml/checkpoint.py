@@ -11,7 +11,7 @@ import torch
 from classifier.ml.config import TrainConfig
 from classifier.ml.model import BackTrackerNet, ModelConfig, build_model
 
-CHECKPOINT_VERSION = 2  # 2: the model's temperature buffer
+CHECKPOINT_VERSION = 3  # 2: the model's temperature buffer; 3: early stopping on AUC
 
 
 def save_checkpoint(

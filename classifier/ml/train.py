@@ -154,11 +154,11 @@ def fit(
 ) -> tuple[BackTrackerNet, int, int]:
     """Train one model; returns (model, epochs run, epochs of the kept weights).
 
-    With `val` and cfg.patience, stops when the validation loss has not improved for
-    `patience` epochs and keeps the best weights. With `val`, the temperature is then fitted
-    on it (fit_temperature). BatchNorm statistics are recomputed for the kept weights
-    (recalibrate_batchnorm). `checkpoint` is written after every epoch and resumed from
-    when present. progress(epoch_done, epochs_total).
+    With `val` and cfg.patience, stops when the validation score (validation_score) has
+    not improved for `patience` epochs and keeps the best weights. With `val`, the
+    temperature is then fitted on it (fit_temperature). BatchNorm statistics are recomputed
+    for the kept weights (recalibrate_batchnorm). `checkpoint` is written after every epoch
+    and resumed from when present. progress(epoch_done, epochs_total).
     """
     epochs = epochs or cfg.epochs
     model = new_model(cfg, train, fold).to(resolve_device(cfg.device))  # init on the CPU
@@ -174,7 +174,7 @@ def fit(
     early = bool(val_ds) and cfg.patience is not None
     state: dict[str, Any] = {
         "epoch": 0,
-        "best_loss": math.inf,
+        "best_score": (-math.inf, -math.inf),
         "best_epoch": 0,
         "bad": 0,
         "best_weights": None,
@@ -211,14 +211,14 @@ def fit(
         state["epoch"] = epoch + 1
         if early:
             _recalibrate(model, train_ds, cfg, fold, state["epoch"])
-            val_loss = evaluate(model, val_ds).loss
-            if val_loss < state["best_loss"] - 1e-6:
+            score = validation_score(evaluate(model, val_ds))
+            if score > state["best_score"]:
                 state.update(
-                    best_loss=val_loss, best_epoch=epoch + 1, bad=0, best_weights=_copy_state(model)
+                    best_score=score, best_epoch=epoch + 1, bad=0, best_weights=_copy_state(model)
                 )
             else:
                 state["bad"] += 1
-            bar.set_postfix(loss=f"{loss:.3f}", val=f"{val_loss:.3f}")
+            bar.set_postfix(loss=f"{loss:.3f}", val_auc=f"{score[0]:.2f}", val=f"{-score[1]:.3f}")
         else:
             state["best_epoch"] = epoch + 1
             bar.set_postfix(loss=f"{loss:.3f}")
@@ -246,6 +246,18 @@ def fit(
         out = evaluate(model, val_ds)
         model.set_temperature(fit_temperature(out.logits, out.labels))
     return model, state["epoch"], state["best_epoch"]
+
+
+def validation_score(out: EvalOutput) -> tuple[float, float]:
+    """(AUC, -loss) on the inner validation participants; higher is better, compared in order.
+
+    AUC first: with about ten validation participants the loss mostly measures confidence,
+    and an early model that says about 0.5 for everyone can have the lowest loss while
+    ranking no one (a fold then stops after its first epoch). The loss breaks ties, which
+    are common on so few participants.
+    """
+    auc = metrics.binary_metrics(out.labels, out.probabilities)["auc"]
+    return (auc if math.isfinite(auc) else 0.5, round(-out.loss, 6))
 
 
 def cross_validate(

@@ -10,6 +10,7 @@ import torch
 
 from classifier.ml.data import ParticipantDataset, augment_masks
 from classifier.ml.model import ModelConfig
+from classifier.ml.results import EvalOutput
 from classifier.ml.train import (
     TrainConfig,
     cross_validate,
@@ -17,6 +18,7 @@ from classifier.ml.train import (
     profile_config,
     save_checkpoint,
     train_final,
+    validation_score,
 )
 
 
@@ -246,3 +248,25 @@ def test_cross_validation_calibrates_each_fold_and_the_final_model(toy, referenc
     assert float(model.temperature) == pytest.approx(result.final_temperature)
     uncalibrated = train_final(toy, tiny(patience=None), epochs=1)
     assert float(uncalibrated.temperature) == 1.0  # no held-out participants to fit it on
+
+
+def test_early_stopping_prefers_a_model_that_ranks_over_one_that_hedges() -> None:
+    """A hedging model (about 0.5 for everyone) has the lower loss but ranks no one."""
+    labels = [0, 0, 1, 1]
+
+    def scored(probabilities: list[float]) -> tuple[float, float]:
+        p = np.array(probabilities)
+        loss = float(-np.mean(np.where(labels, np.log(p), np.log(1 - p))))
+        logits = list(np.log(p / (1 - p)))
+        ids = ["a", "b", "c", "d"]
+        return validation_score(EvalOutput(ids, labels, probabilities, logits, loss))
+
+    hedging = scored([0.50, 0.51, 0.49, 0.50])
+    ranking = scored([0.05, 0.60, 0.70, 0.95])
+    confident_and_wrong_once = scored([0.02, 0.97, 0.03, 0.98])
+    assert hedging[1] > confident_and_wrong_once[1]  # by loss alone the hedger would win
+    assert ranking > hedging
+    assert ranking > confident_and_wrong_once
+    same_ranking_lower_loss = scored([0.05, 0.45, 0.70, 0.95])
+    assert same_ranking_lower_loss > ranking  # equal AUC: the loss decides
+
