@@ -21,7 +21,9 @@ COHORT_DIR comes from `manage.py generate_cohort`. Three steps:
    accuracy is at least Bayes - 0.05 and at most Bayes + 1.96 sqrt(Bayes (1 - Bayes) / n)
    (above that the CV would beat the best possible classifier by more than sampling error
    of n participants: leakage). For orientation it also prints the Bayes limit of the
-   latents this task can show, and how the Bayes rule scores on this cohort's own latents.
+   latents this task can show, how the Bayes rule scores on this cohort's own latents, and
+   how a logistic regression on the back outline of the deepest masks scores on the same
+   folds (what signal the pipeline's masks still carry).
 """
 
 from __future__ import annotations
@@ -173,6 +175,38 @@ def bayes_rule_accuracy(cohort: Path, ids: list[str], latents) -> float:
     return correct / len(ids)
 
 
+def back_edge_reference(participants, cfg, deepest: int = 6) -> float:
+    """Macro CV accuracy of a logistic regression on the back outline, same folds as the CNN.
+
+    Features: for each row of a participant's `deepest` masks (highest theta, at the CNN's
+    image size), the column where the silhouette starts (the back, as masks face right),
+    centred and averaged over the masks. It tells how much backward signal the pipeline's
+    masks still carry, so that a gap to Bayes can be put on the pipeline or on the CNN.
+    """
+    import numpy as np
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    from classifier.ml.cv import grouped_folds
+
+    def outline(p) -> np.ndarray:
+        prepared = p.prepared(cfg.model.image_size)[np.argsort(p.thetas)[::-1][:deepest]]
+        solid = prepared >= 128  # (n, S, S)
+        first = np.where(solid.any(axis=2), solid.argmax(axis=2), np.nan).astype(float)
+        first -= np.nanmean(first, axis=1, keepdims=True)
+        return np.nan_to_num(np.nanmean(first, axis=0))  # (S,)
+
+    x = np.stack([outline(p) for p in participants])
+    y = np.array([p.label for p in participants])
+    folds = grouped_folds([str(p.group) for p in participants], list(y), cfg.folds, seed=cfg.seed)
+    scores = []
+    for train, test in folds:
+        model = make_pipeline(StandardScaler(), LogisticRegression(C=0.1, max_iter=2000))
+        scores.append(model.fit(x[train], y[train]).score(x[test], y[test]))
+    return float(np.mean(scores))
+
+
 def verdict(accuracy: float, bayes: float, n: int) -> tuple[bool, str]:
     sampling = 1.96 * math.sqrt(bayes * (1 - bayes) / n)
     low_ok = accuracy >= bayes - MARGIN
@@ -270,6 +304,8 @@ def main() -> None:
     print(f"Bayes rule on these participants' own latents: all "
           f"{bayes_rule_accuracy(cohort, ids, LATENTS):.1%}, {args.task} "
           f"{bayes_rule_accuracy(cohort, ids, visible_latents(args.task)):.1%}")
+    print(f"reference: logistic regression on the back outline of the 6 deepest masks, same "
+          f"folds: {back_edge_reference(participants, cfg):.1%}")
     passed, text = verdict(macro["mean"], bayes, n)
     print(f"{'PASS' if passed else 'FAIL'}: {macro['mean']:.1%} {text}")
     print(f"report: {report_dir}")
