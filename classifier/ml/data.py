@@ -4,6 +4,10 @@ A participant is one labelled person (FP = 1, EP = 0) with their back masks (eac
 theta) and optionally a motion-feature vector and a PROM vector. The network sees K masks
 per participant, shared out over theta bins: drawn at random within those shares every
 training epoch, deterministic for evaluation (both `mlpipeline.processing.backmasks.select_masks`).
+A participant with fewer masks than K is evaluated (and served) on every mask once, so the
+theta mix then follows the clip's time course (mostly standing frames) rather than the bin
+shares that training draws; sharing K over the bins with masks repeating measured no
+different on a 60-person acceptance cohort (bench/acceptance.py).
 """
 
 from __future__ import annotations
