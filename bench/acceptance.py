@@ -52,6 +52,11 @@ TASKS = ("forward", "backward")
 MARGIN = 0.05  # "within 5 points of the Bayes-optimal accuracy"
 
 
+def recorded_tasks(task: str) -> list[str]:
+    """The recordings a task uses: "both" is the forward and the backward bend."""
+    return list(TASKS) if task == "both" else [task]
+
+
 def finished_participants(cohort: Path) -> list[dict[str, str]]:
     """cohort.csv rows; while the cohort is still being generated, the finished participants
     (their participant.json is written after both videos) with group and video paths."""
@@ -131,7 +136,7 @@ def load_participants(cohort: Path, cache: Path, task: str, *, qc_failures: bool
     for row in finished_participants(cohort):
         pid = row["participant_id"]
         per_task = []
-        for t in (TASKS if task == "both" else (task,)):
+        for t in recorded_tasks(task):
             folder = cache / pid / t
             features = folder / "features.json"
             if not features.exists():
@@ -205,7 +210,7 @@ def spine_reference(cohort: Path, participants, cfg, task: str) -> float:
     rows = []
     for p in participants:
         parts = []
-        for t in (TASKS if task == "both" else (task,)):
+        for t in recorded_tasks(task):
             truth = np.load(cohort / "ground_truth" / p.participant_id / f"{t}.npz")
             deepest = int(np.argmax(truth["progress"]))
             parts += [truth["lumbar_deg"][deepest], truth["thoracic_deg"][deepest]]
@@ -267,7 +272,7 @@ def main() -> None:
     args = parser.parse_args()
     cohort = args.cohort.resolve()
     cache = args.cache or ROOT / "var" / "acceptance" / cohort.name
-    tasks = list(TASKS) if args.task == "both" else [args.task]
+    tasks = recorded_tasks(args.task)
 
     tick = time.perf_counter()
     run_pipeline_on_cohort(cohort, cache, tasks, args.workers)

@@ -27,6 +27,8 @@ sys.path.insert(0, str(ROOT))
 import onnxruntime as ort  # noqa: E402
 import torch  # noqa: E402
 
+from classifier.ml.batches import iterate_batches  # noqa: E402
+from classifier.ml.config import TrainConfig  # noqa: E402
 from classifier.ml.data import Participant, ParticipantDataset  # noqa: E402
 from classifier.ml.export import export_onnx, quantize_int8  # noqa: E402
 from classifier.ml.model import ModelConfig, build_model  # noqa: E402
@@ -37,12 +39,7 @@ from classifier.ml.preprocess import (  # noqa: E402
     to_network_input,
 )
 from classifier.ml.toy import toy_participants  # noqa: E402
-from classifier.ml.train import (  # noqa: E402
-    TrainConfig,
-    iterate_batches,
-    train_final,
-    train_one_epoch,
-)
+from classifier.ml.train import train_final, train_one_epoch  # noqa: E402
 
 
 def participant_input(p: Participant, k: int, size: int) -> np.ndarray:

@@ -17,15 +17,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from classifier.ml.config import TrainConfig, sized_for
 from classifier.ml.data import Participant
 from classifier.ml.report import format_metric, paper_reference, write_report
-from classifier.ml.train import (
-    CVResult,
-    ProgressCallback,
-    TrainConfig,
-    cross_validate,
-    sized_for,
-)
+from classifier.ml.results import CVResult
+from classifier.ml.train import ProgressCallback, cross_validate
 
 TASKS: tuple[str, ...] = ("forward", "backward", "both")
 MASK_COUNTS: tuple[int, ...] = (40, 80, 120, 160, 320)

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 from classifier.ml.metrics import METRIC_NAMES, fold_metrics_json
 
 if TYPE_CHECKING:
-    from classifier.ml.train import CVResult
+    from classifier.ml.results import CVResult
 
 REPORT_FORMAT_VERSION = 1
 

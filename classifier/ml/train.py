@@ -1,4 +1,7 @@
-"""Training: TrainConfig profiles, train_one_epoch / evaluate, cross_validate, train_final.
+"""Training: train_one_epoch / evaluate, fit with early stopping, cross_validate, train_final.
+
+Profiles and TrainConfig live in config.py, checkpoints in checkpoint.py, batching in
+batches.py; this module is the training loop and the runs built on it.
 
 Reproducible by construction: every random draw (initial weights, the K masks per
 participant, batch order, augmentation, dropout) comes from a seed derived from
@@ -26,35 +29,14 @@ from tqdm.auto import tqdm
 from classifier.ml import metrics
 from classifier.ml.batches import forward_batch, iterate_batches
 from classifier.ml.calibration import fit_temperature, recalibrate_batchnorm
-from classifier.ml.checkpoint import CHECKPOINT_VERSION, load_model, save_checkpoint
-from classifier.ml.config import TrainConfig, check_participants, profile_config, sized_for
+from classifier.ml.checkpoint import CHECKPOINT_VERSION, save_checkpoint
+from classifier.ml.config import TrainConfig, check_participants
 from classifier.ml.cv import grouped_folds, inner_split
 from classifier.ml.data import Participant, ParticipantDataset, augment_masks, fit_standardiser
 from classifier.ml.model import BackTrackerNet, build_model
 from classifier.ml.results import CVResult, EvalOutput, FoldResult, summarise_folds
 
 ProgressCallback = Callable[[str, float], None]  # (stage, percent 0..100)
-
-__all__ = [
-    "CVResult",
-    "EvalOutput",
-    "FoldResult",
-    "ProgressCallback",
-    "TrainConfig",
-    "check_participants",
-    "cross_validate",
-    "evaluate",
-    "fit_temperature",
-    "iterate_batches",
-    "load_model",
-    "profile_config",
-    "recalibrate_batchnorm",
-    "save_checkpoint",
-    "sized_for",
-    "summarise_folds",
-    "train_final",
-    "train_one_epoch",
-]
 
 
 def resolve_device(device: str) -> torch.device:

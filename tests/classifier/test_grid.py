@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import json
 
+from classifier.ml.config import profile_config
 from classifier.ml.grid import GridCell, paper_grid, run_grid
 from classifier.ml.model import ModelConfig
 from classifier.ml.toy import toy_participants
-from classifier.ml.train import profile_config
 
 
 def test_the_full_grid_has_the_papers_structure() -> None:

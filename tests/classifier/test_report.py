@@ -8,10 +8,11 @@ from pathlib import Path
 
 import cv2
 
+from classifier.ml.config import profile_config
 from classifier.ml.metrics import binary_metrics
 from classifier.ml.model import ModelConfig
 from classifier.ml.report import paper_reference, write_report
-from classifier.ml.train import FoldResult, profile_config, summarise_folds
+from classifier.ml.results import FoldResult, summarise_folds
 
 ARTEFACTS = Path(__file__).resolve().parents[2] / "var" / "test-artefacts"
 

@@ -8,18 +8,12 @@ import numpy as np
 import pytest
 import torch
 
+from classifier.ml.checkpoint import load_model, save_checkpoint
+from classifier.ml.config import TrainConfig, profile_config
 from classifier.ml.data import ParticipantDataset, augment_masks
 from classifier.ml.model import ModelConfig
 from classifier.ml.results import EvalOutput
-from classifier.ml.train import (
-    TrainConfig,
-    cross_validate,
-    load_model,
-    profile_config,
-    save_checkpoint,
-    train_final,
-    validation_score,
-)
+from classifier.ml.train import cross_validate, train_final, validation_score
 
 
 def tiny(**changes) -> TrainConfig:
@@ -182,7 +176,7 @@ def test_a_participant_with_fewer_than_k_masks_is_scored_on_all_of_them(toy) -> 
 
 
 def test_inputs_are_checked_before_training(toy) -> None:
-    from classifier.ml.train import sized_for
+    from classifier.ml.config import sized_for
 
     with pytest.raises(ValueError, match="both phenotypes"):
         cross_validate([p for p in toy if p.label == 1], tiny())
@@ -206,8 +200,8 @@ def test_eval_mode_batchnorm_statistics_belong_to_the_final_weights() -> None:
     """With one optimizer step per epoch and lr 1e-3 the running BatchNorm averages lag the
     weights; eval-mode logits then shrank to a fifth of what the trained net computes and
     shifted per fold (the demo's "everything EP, p = 1"). After training they must agree."""
+    from classifier.ml.batches import iterate_batches
     from classifier.ml.toy import toy_participants
-    from classifier.ml.train import iterate_batches
 
     people = toy_participants(8, size=32, masks_per_participant=16, seed=0)
     cfg = tiny(model=ModelConfig(image_size=32), batch_size=8, epochs=8, patience=None, seed=1)
@@ -223,7 +217,7 @@ def test_eval_mode_batchnorm_statistics_belong_to_the_final_weights() -> None:
 
 
 def test_temperature_softens_overconfident_logits_and_never_sharpens() -> None:
-    from classifier.ml.train import fit_temperature
+    from classifier.ml.calibration import fit_temperature
 
     labels = [1, 1, 1, 1, 0, 0, 0, 0]
     logits = [10.0, 10.0, 10.0, -10.0, -10.0, -10.0, -10.0, 10.0]  # 6 of 8 right, p = 1 or 0
@@ -234,7 +228,7 @@ def test_temperature_softens_overconfident_logits_and_never_sharpens() -> None:
 
 
 def test_cross_validation_calibrates_each_fold_and_the_final_model(toy, reference) -> None:
-    from classifier.ml.train import fit_temperature
+    from classifier.ml.calibration import fit_temperature
 
     result, _ = reference
     for fold in result.folds:
