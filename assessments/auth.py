@@ -21,6 +21,7 @@ from rest_framework_simplejwt.settings import api_settings
 from rest_framework_simplejwt.state import token_backend
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
 from rest_framework_simplejwt.tokens import RefreshToken
+from rest_framework_simplejwt.utils import get_md5_hash_password
 
 from backtracker_site.api.errors import error_body
 
@@ -46,6 +47,14 @@ def revoke_all_refresh_tokens(user_id: Any) -> int:
         _, created = BlacklistedToken.objects.get_or_create(token=token)
         revoked += created
     return revoked
+
+
+def password_claim_matches(payload: dict[str, Any], user: Any) -> bool:
+    """True unless the token was issued before the user's last password change."""
+    if not api_settings.CHECK_REVOKE_TOKEN:
+        return True
+    claim = payload.get(api_settings.REVOKE_TOKEN_CLAIM)
+    return claim is not None and claim == get_md5_hash_password(user.password)
 
 
 def claim_refresh_token(jti: str) -> OutstandingToken:
@@ -79,6 +88,11 @@ class SingleUseTokenRefreshSerializer(serializers.Serializer):
         user = get_user_model().objects.filter(pk=outstanding.user_id).first()
         if user is None or not api_settings.USER_AUTHENTICATION_RULE(user):
             raise InvalidToken("No active account found for the given token.")
+        if not password_claim_matches(payload, user):
+            # The password changed since this token was issued (a reset after a theft):
+            # the token family ends here, as for access tokens (CHECK_REVOKE_TOKEN).
+            revoke_all_refresh_tokens(user.pk)
+            raise InvalidToken("The password has changed since this token was issued.")
         refresh = RefreshToken.for_user(user)
         return {"access": str(refresh.access_token), "refresh": str(refresh)}
 

@@ -132,6 +132,23 @@ def test_deactivation_and_password_change_end_access(api_client) -> None:
 
 
 @pytest.mark.django_db
+def test_a_password_change_ends_the_refresh_token_too(api_client) -> None:
+    """Issue 18 row 1: after an admin resets a password, a stolen refresh token is dead."""
+    user = UserFactory()
+    stolen = sign_in(api_client, user.email).json()["refresh"]
+    kept = sign_in(api_client, user.email, ip="10.0.0.9").json()["refresh"]
+    user.set_password("a brand new long passphrase")
+    user.save()
+    refused = api_client.post(REFRESH_URL, {"refresh": stolen}, format="json")
+    assert refused.status_code == 401
+    assert "access" not in refused.json()
+    # Every other session of the user ended with it.
+    assert api_client.post(REFRESH_URL, {"refresh": kept}, format="json").status_code == 401
+    fresh = sign_in(api_client, user.email, "a brand new long passphrase").json()["refresh"]
+    assert api_client.post(REFRESH_URL, {"refresh": fresh}, format="json").status_code == 200
+
+
+@pytest.mark.django_db
 def test_it_locks_out_after_repeated_failures_and_unlocks_after_the_cool_off(api_client) -> None:
     user = UserFactory()
     with freeze_time("2026-11-24 10:00:00"):
