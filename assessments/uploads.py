@@ -223,19 +223,35 @@ def chunk_store(*, recording: Recording, number: int, body: bytes) -> None:
 
 
 def upload_complete(*, recording: Recording) -> Recording:
-    """Check the stored bytes and queue the recording for analysis, exactly once."""
-    if recording.status != JobStatus.PENDING:
-        return recording  # a repeated complete: already done, nothing changes
-    if recording.upload_mode == "multipart":
-        finish_multipart(recording)
-    elif recording.upload_mode == "chunked":
-        assemble_chunks(recording)
-    verify_stored_video(recording)
+    """Check the stored bytes and queue the recording for analysis, exactly once.
+
+    A phone on a bad network retries ``complete``; concurrent calls for one recording are
+    serialised on its row, so only the first assembles and checks the file and the others
+    answer with the state it left (never a half-assembled file judged too short).
+    """
+    failure: tuple[str, str] | None = None
     with transaction.atomic():
-        moved = Recording.objects.filter(pk=recording.pk, status=JobStatus.PENDING).update(
-            status=JobStatus.QUEUED, queued_at=timezone.now(), stage="queued")
-        if moved:
-            enqueue_on_commit(recording)
+        locked = Recording.objects.select_for_update().filter(pk=recording.pk).first()
+        if locked is None or locked.status != JobStatus.PENDING:
+            return locked or recording  # a repeated complete: already done, nothing changes
+        if locked.upload_mode == "multipart":
+            finish_multipart(locked)
+        elif locked.upload_mode == "chunked":
+            assemble_chunks(locked)
+        failure = stored_video_problem(locked)
+        if failure is None:
+            Recording.objects.filter(pk=locked.pk).update(
+                status=JobStatus.QUEUED, queued_at=timezone.now(), stage="queued")
+            enqueue_on_commit(locked)
+        else:
+            code, message = failure
+            if default_storage.exists(locked.source_key):
+                default_storage.delete(locked.source_key)
+            Recording.objects.filter(pk=locked.pk).update(
+                status=JobStatus.FAILED, error_code=code, error_message=message,
+                finished_at=timezone.now())
+    if failure is not None:
+        raise ApiError(code=failure[0], message=failure[1], status_code=422)
     recording.refresh_from_db()
     return recording
 
@@ -288,24 +304,19 @@ def discard_chunks(recording: Recording) -> None:
         folder.rmdir()
 
 
-def verify_stored_video(recording: Recording) -> None:
-    """Size equals what was declared and the file starts like an MP4/MOV; else reject."""
+def stored_video_problem(recording: Recording) -> tuple[str, str] | None:
+    """None when the size equals what was declared and the file starts like an MP4/MOV;
+    else the error code and message for the patient."""
     if not default_storage.exists(recording.source_key):
         raise incomplete("The video has not arrived yet; upload it, then complete.")
     size = default_storage.size(recording.source_key)
-    if size == recording.size_bytes:
-        with default_storage.open(recording.source_key, "rb") as handle:
-            head = handle.read(64)
-        if head[MAGIC_OFFSET:MAGIC_OFFSET + len(MAGIC)] == MAGIC:
-            return
-        code, message = "not_a_video", "This file is not a video; record the bend again."
-    else:
-        code, message = "size_mismatch", "The upload was incomplete; record or send it again."
-    default_storage.delete(recording.source_key)
-    Recording.objects.filter(pk=recording.pk, status=JobStatus.PENDING).update(
-        status=JobStatus.FAILED, error_code=code, error_message=message,
-        finished_at=timezone.now())
-    raise ApiError(code=code, message=message, status_code=422)
+    if size != recording.size_bytes:
+        return "size_mismatch", "The upload was incomplete; record or send it again."
+    with default_storage.open(recording.source_key, "rb") as handle:
+        head = handle.read(64)
+    if head[MAGIC_OFFSET:MAGIC_OFFSET + len(MAGIC)] != MAGIC:
+        return "not_a_video", "This file is not a video; record the bend again."
+    return None
 
 
 # --- Housekeeping -----------------------------------------------------------------------

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import json
 import re
+import threading
 from datetime import timedelta
 from urllib.parse import parse_qs, urlparse
 
@@ -12,8 +13,10 @@ import numpy as np
 import pytest
 import requests
 from django.core.files.storage import default_storage
+from django.db import connection
 from django.utils import timezone
 from freezegun import freeze_time
+from rest_framework.test import APIClient
 
 from assessments.models import ConsentPurpose, Recording
 from assessments.services import consent_grant
@@ -83,6 +86,51 @@ def test_chunked_upload_resumes_after_the_app_is_killed(api_client, patient, vid
     assert KEY_PATTERN.match(recording.source_key)
     with default_storage.open(recording.source_key, "rb") as handle:
         assert handle.read() == video_bytes
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_completes_never_destroy_a_finished_upload(reference_data, video_bytes,
+                                                              settings) -> None:
+    """Issue 18 row 3: a phone retrying complete on a bad network (4 at once, 3 rounds)."""
+    settings.UPLOAD_PART_BYTES = max(16 * 1024, len(video_bytes) // 3 + 1)
+    patient = PatientFactory()
+    consent_grant(patient=patient, purpose=ConsentPurpose.CARE)
+    auth = bearer(patient.user)
+    client = APIClient()
+    for _ in range(3):
+        started = start(client, patient, len(video_bytes)).json()
+        recording_id = started["recording"]["id"]
+        parts = started["upload"]["parts"]
+        assert len(parts) == 3
+        offset = 0
+        for part in parts:
+            body = video_bytes[offset:offset + part["size"]]
+            offset += part["size"]
+            assert client.generic("PUT", part["url"], body,
+                                  content_type="application/octet-stream", **auth
+                                  ).status_code == 204
+        barrier = threading.Barrier(4)
+        answers: list[tuple[int, str]] = []
+
+        def complete(recording_id=recording_id, barrier=barrier, answers=answers) -> None:
+            try:
+                barrier.wait()
+                response = APIClient().post(f"/api/v1/recordings/{recording_id}/complete",
+                                            **auth)
+                answers.append((response.status_code, response.json().get("status", "")))
+            finally:
+                connection.close()
+
+        threads = [threading.Thread(target=complete) for _ in range(4)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert answers == [(200, JobStatus.QUEUED)] * 4
+        recording = Recording.objects.get(pk=recording_id)
+        assert recording.status == JobStatus.QUEUED
+        with default_storage.open(recording.source_key, "rb") as handle:
+            assert handle.read() == video_bytes
 
 
 def test_a_chunk_of_the_wrong_size_is_refused(api_client, patient, settings) -> None:
