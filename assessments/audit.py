@@ -8,6 +8,7 @@ from uuid import UUID
 from django.http import HttpRequest
 
 from assessments.models import AccessEvent
+from backtracker_site.client_ip import client_ip
 
 
 def access_event(request: HttpRequest, *, patient_id: UUID | str | None, action: str,
@@ -18,7 +19,7 @@ def access_event(request: HttpRequest, *, patient_id: UUID | str | None, action:
         object_type=object_type, object_id=str(object_id or "")[:64], action=action[:60],
         path=request.path[:300], request_id=getattr(request, "request_id", ""),
         outcome=AccessEvent.Outcome.ALLOWED if allowed else AccessEvent.Outcome.DENIED,
-        ip_address=request.META.get("REMOTE_ADDR") or None,
+        ip_address=client_ip(request),
     )
 
 

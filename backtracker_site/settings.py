@@ -205,11 +205,11 @@ AXES_RESET_ON_SUCCESS = True
 AXES_USERNAME_CALLABLE = "assessments.auth.axes_username"
 AXES_HTTP_RESPONSE_CODE = 429
 AXES_LOCKOUT_CALLABLE = "assessments.auth.lockout_response"
-# Behind a reverse proxy set AXES_IPWARE_PROXY_COUNT to the number of proxies.
-AXES_IPWARE_PROXY_COUNT = env_int("AXES_IPWARE_PROXY_COUNT", 0)
-AXES_IPWARE_META_PRECEDENCE_ORDER = (
-    ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"] if AXES_IPWARE_PROXY_COUNT else ["REMOTE_ADDR"]
-)
+# Behind reverse proxies set TRUSTED_PROXY_COUNT to their number (AXES_IPWARE_PROXY_COUNT
+# is still read): the client is the N-th X-Forwarded-For entry from the right, for
+# lockout, anonymous throttles and the access log alike (backtracker_site.client_ip).
+TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", env_int("AXES_IPWARE_PROXY_COUNT", 0))
+AXES_CLIENT_IP_CALLABLE = "backtracker_site.client_ip.client_ip"
 
 SIMPLE_JWT = {
     "ACCESS_TOKEN_LIFETIME": timedelta(minutes=env_int("JWT_ACCESS_MINUTES", 5)),
@@ -260,6 +260,7 @@ REST_FRAMEWORK = {
         "questionnaires": os.getenv("THROTTLE_QUESTIONNAIRES", "60/hour"),
     },
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+    "NUM_PROXIES": TRUSTED_PROXY_COUNT,  # any DRF throttle not from backtracker_site.api
 }
 
 SPECTACULAR_SETTINGS = {

@@ -7,7 +7,6 @@ from rest_framework import generics, permissions, status
 from rest_framework.exceptions import AuthenticationFailed
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 from rest_framework_simplejwt.exceptions import TokenError
 from rest_framework_simplejwt.tokens import RefreshToken
@@ -18,6 +17,7 @@ from assessments.api import serializers as s
 from assessments.auth import LOCKOUT_MESSAGE, LogoutSerializer
 from assessments.models import User
 from backtracker_site.api.errors import ApiError, error_body
+from backtracker_site.api.throttling import ScopedRateThrottle
 
 
 class TokenObtainApi(TokenObtainPairView):

@@ -10,7 +10,6 @@ from rest_framework.decorators import action
 from rest_framework.parsers import BaseParser
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 from assessments import results, selectors, services, uploads
@@ -25,6 +24,7 @@ from assessments.api.permissions import (
 from assessments.erasure import erasure_request
 from assessments.models import Consent, Erasure, Instrument
 from backtracker_site.api.errors import ApiError
+from backtracker_site.api.throttling import ScopedRateThrottle
 from backtracker_site.models import JobStatus
 
 UUID_PATTERN = "[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12}"
