@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib.auth import get_user_model
+from django.contrib.auth.tokens import PasswordResetTokenGenerator
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
@@ -26,6 +27,24 @@ from rest_framework_simplejwt.utils import get_md5_hash_password
 from backtracker_site.api.errors import error_body
 
 LOCKOUT_MESSAGE = "Too many failed sign-in attempts. Wait 15 minutes, then try again."
+
+
+class ActivationTokenGenerator(PasswordResetTokenGenerator):
+    """Activation links cover the account's active state: a link works while the account
+    waits for activation, and never again once it was activated, whether the account is
+    still active, deactivated or locked for erasure. For an account still waiting the
+    hash is Django's default, so links sent before this change keep working."""
+
+    def _make_hash_value(self, user: Any, timestamp: int) -> str:
+        value = super()._make_hash_value(user, timestamp)
+        if user.is_active:
+            value += "active"
+        if getattr(user, "activated_at", None) is not None:
+            value += user.activated_at.replace(microsecond=0, tzinfo=None).isoformat()
+        return value
+
+
+activation_token_generator = ActivationTokenGenerator()
 
 
 class EmailTokenObtainPairSerializer(TokenObtainPairSerializer):

@@ -7,7 +7,6 @@ import logging
 from typing import Any
 
 from django.contrib.auth.hashers import make_password
-from django.contrib.auth.tokens import default_token_generator
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
@@ -20,6 +19,7 @@ from django.utils.encoding import force_bytes, force_str
 from django.utils.http import urlsafe_base64_decode, urlsafe_base64_encode
 
 from assessments import prom_scoring
+from assessments.auth import activation_token_generator
 from assessments.export import patient_data
 from assessments.models import (
     Consent,
@@ -43,7 +43,7 @@ logger = logging.getLogger(__name__)
 
 def activation_link(user: User, base_url: str) -> str:
     uid = urlsafe_base64_encode(force_bytes(user.pk))
-    token = default_token_generator.make_token(user)
+    token = activation_token_generator.make_token(user)
     return f"{base_url.rstrip('/')}/accounts/activate/{uid}/{token}/"
 
 
@@ -96,12 +96,13 @@ def user_activate(*, uidb64: str, token: str) -> bool:
         user = User.objects.get(pk=force_str(urlsafe_base64_decode(uidb64)))
     except (User.DoesNotExist, ValueError, TypeError, OverflowError, ValidationError):
         return False  # a damaged link: not base64, not a UUID, no such user
-    if user.is_active:
-        return True
-    if not default_token_generator.check_token(user, token):
-        return False
+    if not activation_token_generator.check_token(user, token):
+        # Clicking a used link again while the account is active still says "active";
+        # a deactivated or locked account stays as it is.
+        return user.is_active and user.activated_at is not None
     user.is_active = True
-    user.save(update_fields=["is_active"])
+    user.activated_at = timezone.now()
+    user.save(update_fields=["is_active", "activated_at"])
     return True
 
 

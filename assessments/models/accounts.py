@@ -41,6 +41,9 @@ class User(AbstractUser):
     username = None
     email = models.EmailField("e-mail address", unique=True)
     role = models.CharField(max_length=20, choices=Role.choices, default=Role.PATIENT)
+    # Set when the e-mailed link activates the account; it ends that link for good, so a
+    # later lock (erasure) or deactivation cannot be undone with it (issue 18 row 7).
+    activated_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     USERNAME_FIELD = "email"
     REQUIRED_FIELDS: list[str] = []

@@ -282,3 +282,41 @@ def test_a_bad_activation_link_is_refused(api_client) -> None:
                                format="json")
     assert response.status_code == 400
     assert response.json()["error"]["code"] == "invalid_link"
+
+
+def activation_link_from(outbox) -> dict[str, str]:
+    link = re.search(r"/accounts/activate/([^/]+)/([^/]+)/", outbox[-1].body)
+    assert link is not None
+    return {"uid": link.group(1), "token": link.group(2)}
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("how", ["erasure", "deactivation"])
+def test_an_activation_link_cannot_undo_a_lock(api_client, django_capture_on_commit_callbacks,
+                                              how) -> None:
+    """Issue 18 row 7: the link that activated an account never activates it again."""
+    from assessments.erasure import erasure_request
+    from tests.factories import AdminFactory
+
+    with django_capture_on_commit_callbacks(execute=True):
+        api_client.post("/api/v1/auth/register", {**REGISTRATION, "email": "lee@example.org"},
+                        format="json")
+    link = activation_link_from(mail.outbox)
+    assert api_client.post("/api/v1/auth/activate", link, format="json").status_code == 200
+    # Clicking the same link again while the account is active is harmless.
+    assert api_client.post("/api/v1/auth/activate", link, format="json").status_code == 200
+    user = User.objects.get(email="lee@example.org")
+    assert user.activated_at is not None
+    if how == "erasure":
+        erasure_request(patient=user.patient, requested_by=AdminFactory())
+    else:
+        user.is_active = False
+        user.save()
+    replay = api_client.post("/api/v1/auth/activate", link, format="json")
+    assert replay.status_code == 400
+    assert replay.json()["error"]["code"] == "invalid_link"
+    web = api_client.post(f"/accounts/activate/{link['uid']}/{link['token']}/")
+    assert b"invalid" in web.content.lower()
+    user.refresh_from_db()
+    assert not user.is_active
+    assert sign_in(api_client, user.email, REGISTRATION["password"]).status_code == 401
