@@ -15,6 +15,7 @@ from numpy.typing import NDArray
 from scipy.signal import butter, filtfilt
 
 from mlpipeline.processing.errors import ModelUnavailable
+from mlpipeline.processing.native_logs import silence_native_logs  # before mediapipe loads
 
 FloatArray = NDArray[np.float32]
 
@@ -103,6 +104,7 @@ class MediaPipePose:
             "smooth_segmentation": False,
             "min_detection_confidence": 0.5,
         }
+        silence_native_logs()
         self._pose = mp.solutions.pose.Pose(
             static_image_mode=False, min_tracking_confidence=0.5, **self._options
         )

@@ -15,6 +15,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from mlpipeline.processing.errors import ModelUnavailable
+from mlpipeline.processing.native_logs import silence_native_logs  # before mediapipe loads
 from mlpipeline.processing.pose import K
 
 BoolMask = NDArray[np.bool_]
@@ -132,6 +133,7 @@ class MediaPipeSelfieSegmenter:
     def __init__(self) -> None:
         import mediapipe as mp
 
+        silence_native_logs()
         self._model = mp.solutions.selfie_segmentation.SelfieSegmentation(model_selection=0)
 
     def probability(self, image: NDArray[np.uint8]) -> NDArray[np.float32]:
