@@ -1,5 +1,7 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from rest_framework_simplejwt.token_blacklist.admin import OutstandingTokenAdmin
+from rest_framework_simplejwt.token_blacklist.models import OutstandingToken
 
 from assessments.models import (
     Assessment,
@@ -17,6 +19,19 @@ from assessments.models import (
 
 JOB_FIELDS = ["status", "stage", "percent", "attempts", "error_code", "error_message",
               "queued_at", "started_at", "finished_at"]
+
+
+class RedactedOutstandingTokenAdmin(OutstandingTokenAdmin):
+    """Outstanding refresh tokens by jti, user and expiry; the token itself is never shown."""
+
+    exclude = ["token"]
+
+    def get_readonly_fields(self, *args, **kwargs) -> list[str]:
+        return [f.name for f in self.model._meta.fields if f.name != "token"]
+
+
+admin.site.unregister(OutstandingToken)
+admin.site.register(OutstandingToken, RedactedOutstandingTokenAdmin)
 
 
 @admin.register(User)

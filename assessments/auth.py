@@ -68,6 +68,12 @@ def revoke_all_refresh_tokens(user_id: Any) -> int:
     return revoked
 
 
+def redact_stored_token(sender: Any, instance: OutstandingToken, **kwargs: Any) -> None:
+    """Keep no working refresh token in the database (issue 18 row 6): rotation, reuse
+    detection and logout need only the jti, user and expiry."""
+    instance.token = ""
+
+
 def password_claim_matches(payload: dict[str, Any], user: Any) -> bool:
     """True unless the token was issued before the user's last password change."""
     if not api_settings.CHECK_REVOKE_TOKEN:
