@@ -18,7 +18,7 @@ from django.views.decorators.http import require_POST
 
 from assessments import dashboard, results
 from assessments.audit import log_access, log_access_many
-from assessments.models import Patient, Phenotype, RecordingRequest, Task
+from assessments.models import Patient, Phenotype, Recording, RecordingRequest, Task
 from assessments.selectors import patients_for_user, recordings_for_user
 from backtracker_site.api.errors import ApiError
 from backtracker_site.models import JobStatus
@@ -28,17 +28,30 @@ from exercises.selectors import exercises_active
 
 
 def staff_only(view):
-    """Session login, physiotherapists and admins only."""
+    """Session login, physiotherapists and admins only; a refusal is logged with the
+    patient the request aimed at (issue 18 row 5)."""
 
     @login_required
     def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
         if not (request.user.is_physiotherapist or request.user.is_admin):
+            log_access(request, patient_id=aimed_at_patient(kwargs), action=view.__name__,
+                       allowed=False, object_type="recording" if "recording_id" in kwargs
+                       else "patient" if "patient_id" in kwargs else "",
+                       object_id=kwargs.get("recording_id") or kwargs.get("patient_id"))
             raise PermissionDenied
         return view(request, *args, **kwargs)
 
     wrapper.__name__ = view.__name__
     wrapper.__doc__ = view.__doc__
     return wrapper
+
+
+def aimed_at_patient(kwargs: dict[str, Any]) -> UUID | None:
+    """The patient whose data a dashboard URL names (a recording's real owner)."""
+    if "recording_id" in kwargs:
+        return Recording.objects.filter(pk=kwargs["recording_id"]) \
+            .values_list("patient_id", flat=True).first()
+    return kwargs.get("patient_id")
 
 
 def patient_for(request: HttpRequest, patient_id: UUID, action: str, *,
@@ -90,8 +103,10 @@ def patient_detail(request: HttpRequest, patient_id: UUID) -> HttpResponse:
 def recording_video(request: HttpRequest, recording_id: UUID) -> HttpResponse:
     """The source video, after authorization: a short-lived signed URL or a stream."""
     recording = recordings_for_user(request.user).filter(pk=recording_id).first()
-    log_access(request, patient_id=recording.patient_id if recording else None,
-               action="view video", allowed=recording is not None)
+    log_access(request, patient_id=recording.patient_id if recording
+               else aimed_at_patient({"recording_id": recording_id}),
+               action="view video", allowed=recording is not None,
+               object_type="recording", object_id=recording_id)
     if recording is None:
         raise Http404
     if isinstance(default_storage, FileSystemStorage):

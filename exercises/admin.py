@@ -3,6 +3,7 @@ from __future__ import annotations
 from django.contrib import admin
 from django.utils.html import format_html
 
+from assessments.admin import AccessLoggedAdmin
 from exercises.models import Exercise, Programme, ProgrammeItem, ProgrammeVersion, SessionLog
 
 IMAGE_EXTENSIONS = (".png", ".jpg", ".jpeg", ".gif", ".webp")
@@ -73,7 +74,7 @@ class ProgrammeVersionInline(ReadOnlyInline):
 
 
 @admin.register(Programme)
-class ProgrammeAdmin(admin.ModelAdmin):
+class ProgrammeAdmin(AccessLoggedAdmin):
     """Read-only here: edits go through the API's service so every change is versioned."""
 
     list_display = ["patient", "phenotype", "confidence", "status", "needs_review", "level",
@@ -90,7 +91,7 @@ class ProgrammeAdmin(admin.ModelAdmin):
 
 
 @admin.register(SessionLog)
-class SessionLogAdmin(admin.ModelAdmin):
+class SessionLogAdmin(AccessLoggedAdmin):
     list_display = ["patient", "performed_on", "pain_before", "pain_after", "difficulty"]
     list_filter = ["performed_on"]
     search_fields = ["patient__user__email"]
