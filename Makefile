@@ -26,7 +26,13 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt
 	fi
 	touch $@
 
-install: $(VENV)/.installed
+# BlazePose lite and heavy from the pinned npm package @mediapipe/pose (needs npm; see
+# mlpipeline/processing/pose_models.py; BACKTRACKER_SKIP_POSE_MODELS=1 goes on without them).
+$(VENV)/.pose-models: $(VENV)/.installed mlpipeline/processing/pose_models.py
+	$(PY) -m mlpipeline.processing.pose_models install
+	touch $@
+
+install: $(VENV)/.installed $(VENV)/.pose-models
 
 # Keep downloaded wheels outside the clone for the next fresh install.
 wheels: install

@@ -40,6 +40,7 @@ def pipeline_config():
 
     return PipelineConfig(
         pose_backend=settings.PIPELINE_POSE_BACKEND,
+        pose_model=getattr(settings, "PIPELINE_POSE_MODEL", None) or "full",
         segmenter=settings.PIPELINE_SEGMENTER,
         higherhrnet_path=settings.PIPELINE_HIGHERHRNET_ONNX or None,
         sam_encoder_path=settings.PIPELINE_SAM_ENCODER_ONNX or None,

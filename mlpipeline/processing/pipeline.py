@@ -66,6 +66,7 @@ class PipelineConfig:
     """Everything a caller (Celery task, command) may choose. Paths are operator-supplied."""
 
     pose_backend: str = "mediapipe"  # or "higherhrnet"
+    pose_model: str = "full"  # BlazePose lite, full or heavy (processing.pose_models)
     segmenter: str = "mediapipe"  # or "sam"
     higherhrnet_path: str | None = None
     sam_encoder_path: str | None = None
@@ -157,6 +158,7 @@ def run_pipeline(
         with_mask=same_pass_masks,
         threads=config.onnx_threads,
         redetect_jump=config.pose_redetect_jump,
+        model=config.pose_model,
     )
     segmenter: Segmenter | None = None
     try:

@@ -72,7 +72,8 @@ class PoseBackend(Protocol):
 
 
 class MediaPipePose:
-    """BlazePose full (mediapipe 0.10.21) in video mode, optionally with its person mask.
+    """BlazePose (mediapipe 0.10.21; `model` lite, full or heavy, see pose_models) in video
+    mode, optionally with its person mask.
 
     Its own landmark smoothing is off: it is causal (it lags), and the series is smoothed
     later with a zero-phase filter. In video mode BlazePose looks for the body where the
@@ -86,11 +87,14 @@ class MediaPipePose:
 
     name = "mediapipe"
 
-    def __init__(
-        self, *, with_mask: bool = True, model_complexity: int = 1, jump: float = 0.15
-    ) -> None:
+    def __init__(self, *, with_mask: bool = True, model: str = "full", jump: float = 0.15) -> None:
+        from mlpipeline.processing.pose_models import require_model
+
+        model_complexity = require_model(model).complexity  # never let MediaPipe download
+
         import mediapipe as mp  # heavy; only workers that analyse video import it
 
+        self.model = model
         self.with_mask = with_mask
         self.jump = jump
         self.checks = 0  # frames checked with a fresh detection
@@ -203,10 +207,12 @@ def make_pose_backend(
     with_mask: bool = True,
     threads: int = 1,
     redetect_jump: float = 0.15,
+    model: str = "full",
 ) -> PoseBackend:
-    """Build the backend called `name` ("mediapipe" or "higherhrnet")."""
+    """Build the backend called `name` ("mediapipe" or "higherhrnet"); `model` is
+    BlazePose's lite, full or heavy (MediaPipe only)."""
     if name == "mediapipe":
-        return MediaPipePose(with_mask=with_mask, jump=redetect_jump)
+        return MediaPipePose(with_mask=with_mask, model=model, jump=redetect_jump)
     if name == "higherhrnet":
         from mlpipeline.processing.higherhrnet import HigherHRNetPose
 

@@ -15,6 +15,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from mlpipeline.processing.errors import PipelineError
 from mlpipeline.processing.pipeline import TASKS, PipelineConfig
+from mlpipeline.processing.pose_models import POSE_MODEL_NAMES
 
 
 class Command(BaseCommand):
@@ -28,6 +29,12 @@ class Command(BaseCommand):
             "--pose",
             default=_setting("PIPELINE_POSE_BACKEND") or "mediapipe",
             choices=("mediapipe", "higherhrnet"),
+        )
+        parser.add_argument(
+            "--pose-model",
+            default=_setting("PIPELINE_POSE_MODEL") or PipelineConfig.pose_model,
+            choices=POSE_MODEL_NAMES,
+            help="BlazePose lite, full or heavy (lite and heavy come from `make install`)",
         )
         parser.add_argument(
             "--segmenter",
@@ -53,6 +60,7 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         config = PipelineConfig(
             pose_backend=options["pose"],
+            pose_model=options["pose_model"],
             segmenter=options["segmenter"],
             higherhrnet_path=options["higherhrnet_model"],
             sam_encoder_path=options["sam_encoder"],
