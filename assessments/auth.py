@@ -54,6 +54,12 @@ class EmailTokenObtainPairSerializer(TokenObtainPairSerializer):
         "no_active_account": "E-mail address or password is not correct.",
     }
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # No address is longer (RFC 5321); a longer one would not fit the lockout table.
+        self.fields[self.username_field] = serializers.CharField(write_only=True,
+                                                                 max_length=254)
+
     def validate(self, attrs: dict[str, Any]) -> dict[str, str]:
         attrs[self.username_field] = attrs[self.username_field].strip().lower()
         return super().validate(attrs)
@@ -143,4 +149,5 @@ def axes_username(request: HttpRequest, credentials: dict | None) -> str | None:
     name = credentials.get("email") or credentials.get("username")
     if name is None and request is not None and hasattr(request, "POST"):
         name = request.POST.get("username") or request.POST.get("email")
-    return name.strip().lower() if isinstance(name, str) else None
+    # Cut to the longest possible address: axes keeps it in a 255-character column.
+    return name.strip().lower()[:254] if isinstance(name, str) else None

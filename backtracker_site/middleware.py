@@ -7,7 +7,9 @@ import uuid
 from collections.abc import Callable
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
+
+from backtracker_site.api.errors import error_body
 
 
 def no_store(get_response: Callable[[HttpRequest], HttpResponse]):
@@ -38,5 +40,28 @@ def request_id(get_response: Callable[[HttpRequest], HttpResponse]):
         response = get_response(request)
         response["X-Request-ID"] = request.request_id
         return response
+
+    return middleware
+
+
+def has_nul(query) -> bool:
+    return any("\x00" in key or any("\x00" in value for value in values)
+               for key, values in query.lists())
+
+
+def reject_nul(get_response: Callable[[HttpRequest], HttpResponse]):
+    """A NUL character in a query string or form field is refused with 400: PostgreSQL
+    text cannot hold one, so it would otherwise end as a DataError and a 500 (issue 18
+    row 8). JSON bodies are checked by the serializers' fields."""
+
+    def middleware(request: HttpRequest) -> HttpResponse:
+        form = request.method == "POST" and request.content_type in (
+            "application/x-www-form-urlencoded", "multipart/form-data")
+        if has_nul(request.GET) or (form and has_nul(request.POST)):
+            message = "The request contains a NUL character."
+            if request.path.startswith("/api/"):
+                return JsonResponse(error_body("invalid", message), status=400)
+            return HttpResponseBadRequest(message)
+        return get_response(request)
 
     return middleware
