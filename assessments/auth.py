@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from axes.helpers import get_cool_off
 from django.contrib.auth import get_user_model
 from django.contrib.auth.tokens import PasswordResetTokenGenerator
 from django.db import IntegrityError, transaction
@@ -137,9 +138,19 @@ def lockout_response(
 ) -> HttpResponse:
     """django-axes' answer once a (user name, IP) pair is locked out."""
     if request.path.startswith("/api/"):
-        return JsonResponse(error_body("locked_out", LOCKOUT_MESSAGE), status=429)
-    return render(request, "registration/locked_out.html", {"message": LOCKOUT_MESSAGE},
-                  status=429)
+        response = JsonResponse(error_body("locked_out", LOCKOUT_MESSAGE), status=429)
+    else:
+        response = render(request, "registration/locked_out.html",
+                          {"message": LOCKOUT_MESSAGE}, status=429)
+    response["Retry-After"] = lockout_retry_after(request)
+    return response
+
+
+def lockout_retry_after(request: HttpRequest | None) -> str:
+    """Seconds until a locked (name, address) pair may try again: the whole cool-off,
+    an upper bound (issue 18 row 12)."""
+    cool_off = get_cool_off(request)
+    return str(int(cool_off.total_seconds())) if cool_off else "900"
 
 
 def axes_username(request: HttpRequest, credentials: dict | None) -> str | None:

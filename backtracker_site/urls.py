@@ -10,6 +10,7 @@ admin.site.site_header = "BackTracker administration"
 admin.site.site_title = "BackTracker admin"
 admin.site.index_title = "Clinic administration"
 
+handler400 = "backtracker_site.api.errors.json_bad_request"
 handler404 = "backtracker_site.api.errors.json_not_found"
 handler500 = "backtracker_site.api.errors.json_server_error"
 

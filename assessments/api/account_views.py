@@ -14,7 +14,7 @@ from rest_framework_simplejwt.views import TokenObtainPairView, TokenRefreshView
 
 from assessments import services
 from assessments.api import serializers as s
-from assessments.auth import LOCKOUT_MESSAGE, LogoutSerializer
+from assessments.auth import LOCKOUT_MESSAGE, LogoutSerializer, lockout_retry_after
 from assessments.models import User
 from backtracker_site.api.errors import ApiError, error_body
 from backtracker_site.api.throttling import ScopedRateThrottle
@@ -32,7 +32,8 @@ class TokenObtainApi(TokenObtainPairView):
         except AuthenticationFailed:
             # django-axes flags the request when this (e-mail, IP) pair is locked out.
             if getattr(request, "axes_locked_out", False):
-                return Response(error_body("locked_out", LOCKOUT_MESSAGE), status=429)
+                return Response(error_body("locked_out", LOCKOUT_MESSAGE), status=429,
+                                headers={"Retry-After": lockout_retry_after(request)})
             raise
 
 

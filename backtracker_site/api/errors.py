@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.http import Http404, HttpRequest, JsonResponse
+from django.core.exceptions import RequestDataTooBig
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler
@@ -60,6 +61,23 @@ def json_not_found(request: HttpRequest, exception: Exception | None = None):
     from django.views.defaults import page_not_found
 
     return page_not_found(request, exception)
+
+
+def json_bad_request(request: HttpRequest, exception: Exception | None = None):
+    """400 for what Django refuses before any view: a Host not in ALLOWED_HOSTS, a body
+    over DATA_UPLOAD_MAX_MEMORY_SIZE (then 413), too many fields (issue 18 row 12)."""
+    if isinstance(exception, RequestDataTooBig):
+        body = error_body("too_large", "The request body is too large.")
+        if request.path.startswith("/api/"):
+            return JsonResponse(body, status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE)
+        return HttpResponse("The request body is too large.", content_type="text/plain",
+                            status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE)
+    if request.path.startswith("/api/"):
+        return JsonResponse(error_body("bad_request", "The request was not understood."),
+                            status=status.HTTP_400_BAD_REQUEST)
+    from django.views.defaults import bad_request
+
+    return bad_request(request, exception)
 
 
 def json_server_error(request: HttpRequest):

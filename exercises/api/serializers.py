@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from datetime import timedelta
+
 from django.utils import timezone
 from rest_framework import serializers
 
@@ -143,6 +145,11 @@ class SessionExerciseInputSerializer(serializers.Serializer):
     sets_done = serializers.IntegerField(min_value=0, max_value=20)
 
 
+# How late a session may be logged: a week's sessions entered together still fit; a date
+# such as 0001-01-01 does not (issue 18 row 12).
+SESSION_BACKDATE_LIMIT = timedelta(days=31)
+
+
 class SessionLogCreateSerializer(serializers.Serializer):
     programme = serializers.UUIDField()
     performed_on = serializers.DateField(required=False)
@@ -156,4 +163,7 @@ class SessionLogCreateSerializer(serializers.Serializer):
     def validate_performed_on(self, value):
         if value > timezone.localdate():
             raise serializers.ValidationError("A session cannot be in the future.")
+        if value < timezone.localdate() - SESSION_BACKDATE_LIMIT:
+            raise serializers.ValidationError(
+                f"Log a session within {SESSION_BACKDATE_LIMIT.days} days of doing it.")
         return value

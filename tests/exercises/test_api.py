@@ -134,6 +134,11 @@ def test_a_patient_logs_a_session_and_reads_adherence(api_client, care) -> None:
     future = api_client.post("/api/v1/sessions", {**body, "performed_on": "2999-01-01"},
                              format="json", **patient)
     assert future.status_code == 400
+    for long_ago in ("0001-01-01", "1970-01-01"):  # issue 18 row 12
+        ancient = api_client.post("/api/v1/sessions", {**body, "performed_on": long_ago},
+                                  format="json", **patient)
+        assert ancient.status_code == 400
+        assert "performed_on" in ancient.json()["error"]["details"]
     adherence = api_client.get(f"/api/v1/programmes/{programme['id']}/adherence",
                                **bearer(care["physio"])).json()
     assert adherence["level"] == 1

@@ -40,3 +40,31 @@ def test_a_nul_character_in_parameters_is_a_400(client, api_client) -> None:
                                                "password": TEST_PASSWORD})
     assert sign_in.status_code == 400
     assert patient.pk
+
+
+def test_an_oversized_body_gets_the_api_error_format(api_client, settings) -> None:
+    """Row 12: bodies over DATA_UPLOAD_MAX_MEMORY_SIZE were an HTML 400/413."""
+    body = b'{"email": "' + b"a" * (settings.DATA_UPLOAD_MAX_MEMORY_SIZE + 10) + b'"}'
+    response = api_client.generic("POST", TOKEN_URL, body, content_type="application/json")
+    assert response.status_code == 413
+    assert response.json()["error"]["code"] == "too_large"
+
+
+def test_a_bad_host_gets_the_api_error_format(api_client) -> None:
+    response = api_client.get("/api/v1/health", HTTP_HOST="evil.example")
+    assert response.status_code == 400
+    assert response.json()["error"]["code"] == "bad_request"
+    assert b"<html" not in api_client.get("/api/v1/me", HTTP_HOST="evil.example").content
+
+
+def test_a_lockout_says_when_to_try_again(api_client, client, settings) -> None:
+    user = PatientFactory().user
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        api_client.post(TOKEN_URL, {"email": user.email, "password": "wrong"}, format="json")
+    locked = api_client.post(TOKEN_URL, {"email": user.email, "password": TEST_PASSWORD},
+                             format="json")
+    assert locked.status_code == 429
+    assert locked["Retry-After"] == str(int(settings.AXES_COOLOFF_TIME.total_seconds()))
+    web = client.post("/accounts/login/", {"username": user.email, "password": TEST_PASSWORD})
+    assert web.status_code == 429
+    assert web["Retry-After"] == locked["Retry-After"]
