@@ -114,8 +114,10 @@ def one_mask_per_bin(masks: list[dict[str, Any]]) -> list[dict[str, Any]]:
 def recording_view(recording: Recording | None) -> RecordingView | None:
     if recording is None:
         return None
+    from mlpipeline.selectors import feature_set_for_display
+
     view = RecordingView(recording=recording)
-    features = recording.feature_sets.first()
+    features = feature_set_for_display(recording)  # the current pipeline's analysis
     if features is None:
         return view
     view.qc_issues = features.qc_issues

@@ -29,7 +29,9 @@ def recording_needs(task: str, recording: Recording | None) -> list[dict[str, st
                  "message": f"Record the {name} again: {recording.error_message}"}]
     if recording.status != JobStatus.DONE:
         return []  # still uploading or being analysed: nothing to do but wait
-    features = recording.feature_sets.first()
+    from mlpipeline.selectors import feature_set_for_display
+
+    features = feature_set_for_display(recording)  # the current pipeline's analysis
     if features is None or features.qc_ok:
         return []
     return [{"task": task, "code": issue["code"],

@@ -15,7 +15,7 @@ import numpy as np
 from django.core.files.storage import default_storage
 from PIL import Image
 
-from assessments.models import Patient, PhenotypeLabel, PromScore, Recording
+from assessments.models import Patient, PhenotypeLabel, PromScore
 from assessments.selectors import patients_consenting_to_training
 from backtracker_site.models import JobStatus
 from mlpipeline.models import FeatureSet
@@ -47,11 +47,13 @@ def recording_inputs(features: FeatureSet) -> RecordingInputs:
                            motion=dict(document.get("motion_features") or {}))
 
 
-def latest_features(patient: Patient, task: str) -> FeatureSet | None:
-    recording = (Recording.objects.filter(patient=patient, task=task, status=JobStatus.DONE,
-                                          feature_sets__qc_ok=True)
-                 .order_by("-created_at").first())
-    return recording.feature_sets.order_by("-created_at").first() if recording else None
+def latest_features(patient: Patient, task: str, pipeline_version: str) -> FeatureSet | None:
+    """The quality-checked FeatureSet of `pipeline_version` of the patient's newest analysed
+    recording of `task` that has one (never features of another pipeline version)."""
+    return (FeatureSet.objects.filter(recording__patient=patient, recording__task=task,
+                                      recording__status=JobStatus.DONE, qc_ok=True,
+                                      pipeline_version=pipeline_version)
+            .order_by("-recording__created_at", "-created_at").first())
 
 
 def prom_totals(patient: Patient) -> dict[str, float]:
@@ -69,24 +71,36 @@ def combine(parts: list[RecordingInputs]) -> RecordingInputs:
 
 
 def patient_inputs(patient: Patient, task: str,
-                   features: dict[str, FeatureSet | None] | None = None) -> RecordingInputs | None:
-    """What the model sees for one patient and task; None when a recording is missing."""
+                   features: dict[str, FeatureSet | None] | None = None,
+                   pipeline_version: str | None = None) -> RecordingInputs | None:
+    """What the model sees for one patient and task; None when a recording is missing.
+
+    Without `features`, the newest FeatureSets of `pipeline_version` (default: the current
+    pipeline's) are read."""
+    from mlpipeline.services import current_pipeline_version
+
     tasks = ["forward", "backward"] if task == "both" else [task]
-    chosen = features or {t: latest_features(patient, t) for t in tasks}
+    version = pipeline_version or current_pipeline_version()
+    chosen = features or {t: latest_features(patient, t, version) for t in tasks}
     if any(chosen.get(t) is None for t in tasks):
         return None
     return combine([recording_inputs(chosen[t]) for t in tasks])
 
 
-def training_participants(task: str) -> tuple[list[Any], dict[str, Any]]:
-    """(participants, manifest) for every consenting, labelled patient with recordings."""
+def training_participants(task: str, pipeline_version: str | None = None,
+                          ) -> tuple[list[Any], dict[str, Any]]:
+    """(participants, manifest) for every consenting, labelled patient with recordings
+    analysed by `pipeline_version` (default: the current pipeline's; the manifest says
+    which, and the model is registered with it)."""
     from classifier.ml.data import LABELS, Participant
     from classifier.ml.preprocess import motion_vector, prom_vector
+    from mlpipeline.services import current_pipeline_version
 
+    version = pipeline_version or current_pipeline_version()
     participants, used, skipped = [], [], []
     for patient in patients_consenting_to_training().order_by("created_at"):
         label = PhenotypeLabel.objects.filter(patient=patient).first()
-        inputs = patient_inputs(patient, task) if label else None
+        inputs = patient_inputs(patient, task, pipeline_version=version) if label else None
         if label is None or inputs is None or not inputs.masks:
             skipped.append(str(patient.pk))
             continue
@@ -96,6 +110,7 @@ def training_participants(task: str) -> tuple[list[Any], dict[str, Any]]:
             proms=prom_vector(prom_totals(patient))))
         used.append({"patient": str(patient.pk), "label": label.phenotype,
                      "label_source": label.source})
-    manifest = {"task": task, "patients": used, "skipped_without_data": skipped,
+    manifest = {"task": task, "pipeline_version": version, "patients": used,
+                "skipped_without_data": skipped,
                 "consent": "model_training, active at training time"}
     return participants, manifest

@@ -24,6 +24,9 @@ class ModelVersion(models.Model):
     report = models.JSONField(default=dict)
     cv_accuracy = models.FloatField()
     code_version = models.CharField(max_length=64, blank=True)
+    # mlpipeline identity.pipeline_version of every training mask; serving reads only
+    # features of this version. Models from before it was recorded were trained on "1".
+    pipeline_version = models.CharField(max_length=20)
     is_active = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)
 

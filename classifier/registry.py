@@ -23,8 +23,10 @@ def model_version_active() -> ModelVersion | None:
 def model_version_register(
     *, onnx_bytes: bytes, task: str, config: dict[str, Any], manifest: dict[str, Any],
     report: dict[str, Any], cv_accuracy: float, code_version: str = "",
+    pipeline_version: str = "",
 ) -> ModelVersion:
-    """Store the ONNX file and record a new, inactive version."""
+    """Store the ONNX file and record a new, inactive version; `pipeline_version` is that of
+    its training masks (serving refuses features of any other)."""
     number = (ModelVersion.objects.select_for_update().aggregate(n=Max("number"))["n"] or 0) + 1
     key = f"models/v{number}/classifier.onnx"
     if default_storage.exists(key):  # left by a run that crashed before its commit
@@ -34,6 +36,7 @@ def model_version_register(
         number=number, task=task, onnx_key=stored,
         onnx_sha256=hashlib.sha256(onnx_bytes).hexdigest(), config=config, manifest=manifest,
         report=report, cv_accuracy=cv_accuracy, code_version=code_version,
+        pipeline_version=pipeline_version,
     )
 
 

@@ -16,6 +16,7 @@ from backtracker_site.jobs import job_claim, job_fail, job_finish
 from classifier.dataset import patient_inputs, prom_totals
 from classifier.models import ModelVersion
 from classifier.registry import model_version_active
+from mlpipeline.selectors import feature_set_of_version
 
 logger = logging.getLogger(__name__)
 
@@ -47,9 +48,8 @@ def predict_for(assessment: Assessment, version: ModelVersion):
     """The prediction and the object key of every mask that was used."""
     from classifier.ml.preprocess import motion_vector, prom_vector
 
-    features = {"forward": assessment.forward.feature_sets.first() if assessment.forward else None,
-                "backward": assessment.backward.feature_sets.first()
-                if assessment.backward else None}
+    features = {task: feature_set_of_version(getattr(assessment, task), version.pipeline_version)
+                for task in ("forward", "backward")}
     inputs = patient_inputs(assessment.patient, version.task, features)
     if inputs is None:
         return None, []
@@ -58,6 +58,29 @@ def predict_for(assessment: Assessment, version: ModelVersion):
         inputs.masks, inputs.thetas, motion=motion_vector(inputs.motion),
         proms=prom_vector(proms))
     return prediction, inputs
+
+
+def pipeline_version_refusal(assessment: Assessment, version: ModelVersion) -> str | None:
+    """Why `version` must not classify this assessment's recordings, or None.
+
+    A model reads only features made by the pipeline version its training masks came from
+    (ModelVersion.pipeline_version); masks of another pipeline (another pose model, rate,
+    mask size or crop) would be scored as if they were the same thing."""
+    tasks = ["forward", "backward"] if version.task == "both" else [version.task]
+    found = []
+    for task in tasks:
+        recording = getattr(assessment, task)
+        if recording is None or feature_set_of_version(recording, version.pipeline_version):
+            continue
+        found += [f.pipeline_version for f in recording.feature_sets.all()]
+    if not found:
+        return None
+    have = ", ".join(sorted(set(found)))
+    return (f"The recordings were analysed by video pipeline version {have}, "
+            f"but model v{version.number} was trained on masks of pipeline version "
+            f"{version.pipeline_version or 'unknown'}, so it cannot classify them; your "
+            f"physiotherapist will review your recordings. (Staff: re-analyse the recordings "
+            f"with that pipeline, or train and promote a model on the current one.)")
 
 
 def assessment_classify(*, assessment_id: UUID | str) -> None:
@@ -71,6 +94,10 @@ def assessment_classify(*, assessment_id: UUID | str) -> None:
     version = model_version_active()
     if version is None:
         job_fail(Assessment, assessment_id, code="no_model", message=NO_MODEL_MESSAGE)
+        return
+    refusal = pipeline_version_refusal(assessment, version)
+    if refusal:
+        job_fail(Assessment, assessment_id, code="pipeline_version_mismatch", message=refusal)
         return
     prediction, inputs = predict_for(assessment, version)
     if prediction is None:

@@ -116,7 +116,8 @@ def train_and_register(options: dict[str, Any], *, report_dir: Path,
     version = model_version_register(
         onnx_bytes=onnx_path.read_bytes(), task=cfg.task, config=cfg.to_dict(),
         manifest=manifest, report=json.loads(files.json.read_text()),
-        cv_accuracy=result.accuracy, code_version=code_version())
+        cv_accuracy=result.accuracy, code_version=code_version(),
+        pipeline_version=manifest["pipeline_version"])
     store_folder(report_dir, f"models/v{version.number}/report/")
     return version
 

@@ -49,6 +49,14 @@ def pipeline_config():
     )
 
 
+def current_pipeline_version() -> str:
+    """The version the worker's pipeline gives its output now (identity.pipeline_version):
+    what training reads and what a new model is served."""
+    from mlpipeline.processing.identity import pipeline_version
+
+    return pipeline_version(pipeline_config())
+
+
 def download_to(key: str, folder: Path) -> Path:
     """Copy an object to a local file with a server-chosen name ending in .mp4."""
     target = folder / "source.mp4"
@@ -95,7 +103,7 @@ def recording_analyse(*, recording_id: UUID | str) -> None:
 def analyse_claimed(recording: Recording) -> None:
     from mlpipeline.processing.errors import PipelineError
     from mlpipeline.processing.output import write_outputs
-    from mlpipeline.processing.pipeline import PIPELINE_VERSION, run_pipeline
+    from mlpipeline.processing.pipeline import run_pipeline
 
     recording_id = recording.pk
     started = time.monotonic()
@@ -117,7 +125,7 @@ def analyse_claimed(recording: Recording) -> None:
             write_outputs(result, out)
             prefix = recording_derived_prefix(patient_id=recording.patient_id,
                                               recording_id=recording.id,
-                                              pipeline_version=PIPELINE_VERSION)
+                                              pipeline_version=result.version)
             upload_folder(out, prefix)
         except TransientStorageError:
             job_release(Recording, recording_id)
@@ -137,7 +145,7 @@ def analyse_claimed(recording: Recording) -> None:
     with transaction.atomic():
         FeatureSet.objects.update_or_create(
             recording=recording,
-            pipeline_version=PIPELINE_VERSION,
+            pipeline_version=result.version,
             defaults={
                 "prefix": prefix,
                 "fps": result.fps,

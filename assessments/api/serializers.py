@@ -179,8 +179,11 @@ class RecordingSerializer(serializers.ModelSerializer):
         "issues": {"type": "array", "items": {"type": "object", "properties": {
             "code": {"type": "string"}, "message": {"type": "string"}}}}}})
     def get_qc(self, recording: Recording) -> dict | None:
-        """The quality check of the newest analysis: what, if anything, to record again."""
-        latest = recording.feature_sets.first()
+        """The quality check of the current pipeline's analysis (else the newest): what, if
+        anything, to record again."""
+        from mlpipeline.selectors import feature_set_for_display
+
+        latest = feature_set_for_display(recording)
         if latest is None:
             return None
         return {"ok": latest.qc_ok, "issues": latest.qc_issues}

@@ -24,6 +24,7 @@ import cv2
 import numpy as np
 
 from mlpipeline.processing.backmasks import THETA_BIN_DEG
+from mlpipeline.processing.identity import pipeline_identity
 from mlpipeline.processing.pipeline import (
     PipelineConfig,
     PipelineResult,
@@ -41,6 +42,7 @@ def features_document(result: PipelineResult) -> dict[str, Any]:
     document = {
         "format_version": FORMAT_VERSION,
         "pipeline_version": result.version,
+        "pipeline": pipeline_identity(config),  # what the version is derived from
         "task": result.task,
         "fps": result.fps,
         "analysis_fps": config.analysis_fps,

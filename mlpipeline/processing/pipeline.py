@@ -29,6 +29,7 @@ from mlpipeline.processing.features import (
     spinal_angle_deg,
 )
 from mlpipeline.processing.framepass import FramePass, analyse_frames
+from mlpipeline.processing.identity import pipeline_version
 from mlpipeline.processing.pose import (
     K,
     body_points,
@@ -54,7 +55,6 @@ from mlpipeline.processing.signals import (
 from mlpipeline.video.decode import Geometry
 from mlpipeline.video.probe import ProbeLimits, ProbeResult, probe_video
 
-PIPELINE_VERSION = "1"
 TASKS = ("forward", "backward")
 ProgressCallback = Callable[[str, float], None]
 
@@ -126,7 +126,7 @@ class PipelineResult:
     back_masks: list[BackMask]
     silhouettes: dict[int, np.ndarray] | None  # frame index -> (h, w) bool at working size
     timings: dict[str, float]
-    version: str = PIPELINE_VERSION
+    version: str = ""  # identity.pipeline_version(config), set by run_pipeline
 
 
 def run_pipeline(
@@ -190,6 +190,7 @@ def run_pipeline(
         if segmenter is not None:
             segmenter.close()
     timings["total"] = time.perf_counter() - started
+    result.version = pipeline_version(config)
     report("done", 100.0)
     return result
 

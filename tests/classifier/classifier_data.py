@@ -12,6 +12,7 @@ from assessments.models import ConsentPurpose, PhenotypeLabel, Recording
 from assessments.services import consent_grant
 from backtracker_site.models import JobStatus
 from mlpipeline.models import FeatureSet
+from mlpipeline.services import current_pipeline_version
 from tests.assessments.dashboard_data import mask_png
 from tests.factories import PatientFactory
 
@@ -32,7 +33,8 @@ def analysed_recording(patient, task: str, bend: float, rng: np.random.Generator
     document = {"fps": 30, "frames": [], "repetitions": [], "masks": masks,
                 "motion_features": {"mean": 20.0, "range": 30.0}}
     default_storage.save(prefix + "features.json", ContentFile(json.dumps(document).encode()))
-    FeatureSet.objects.create(recording=recording, pipeline_version="1", prefix=prefix, fps=30,
+    FeatureSet.objects.create(recording=recording, pipeline_version=current_pipeline_version(),
+                              prefix=prefix, fps=30,
                               frame_count=count, mask_count=count, qc_ok=True)
     return recording
 
