@@ -42,6 +42,27 @@ def theta_curve_svg(times: Sequence[float], thetas: Sequence[float | None],
     return figure_svg(fig)
 
 
+def curvature_curve_svg(times: Sequence[float], lumbar: Sequence[float | None],
+                        thoracic: Sequence[float | None], standing: tuple[float | None,
+                                                                         float | None],
+                        title: str) -> str:
+    """Lumbar and thoracic outline angles over time, as the change from standing."""
+    fig, ax = new_axes(6.4, 2.6)
+    for values, base, colour, label in ((lumbar, standing[0], FP_COLOUR, "lumbar (lordosis)"),
+                                        (thoracic, standing[1], EP_COLOUR,
+                                         "thoracic (kyphosis)")):
+        if base is None:
+            continue
+        series = np.array([np.nan if v is None else v - base for v in values], dtype=float)
+        ax.plot(times, series, marker=".", markersize=3, linewidth=1.2, color=colour,
+                label=label)
+    ax.axhline(0, color=INK, linewidth=0.6)
+    ax.set(title=title, xlabel="time (s)", ylabel="change from standing (°)")
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=8)
+    return figure_svg(fig)
+
+
 def score_trend_svg(series: dict[str, list[tuple[date, float]]]) -> str:
     """Questionnaire totals over time, one line per questionnaire."""
     fig, ax = new_axes(6.4, 2.6)

@@ -78,6 +78,8 @@ def caseload(user: User, *, search: str = "", sort: str = "attention", flag: str
 class RecordingView:
     recording: Recording
     theta_svg: str = ""
+    curvature_svg: str = ""
+    curvature: dict[str, Any] = field(default_factory=dict)  # features.json `curvature`
     montage_uri: str = ""
     qc_issues: list[dict[str, str]] = field(default_factory=list)
     masks_by_file: dict[str, dict[str, Any]] = field(default_factory=dict)
@@ -129,6 +131,15 @@ def recording_view(recording: Recording | None) -> RecordingView | None:
     view.theta_svg = charts.theta_curve_svg([f["t"] for f in frames],
                                             [f["theta"] for f in frames],
                                             document.get("repetitions", []), name)
+    view.curvature = document.get("curvature") or {}
+    masks = document.get("masks", [])
+    if view.curvature and any(m.get("lumbar_deg") is not None for m in masks):
+        view.curvature_svg = charts.curvature_curve_svg(
+            [m["t"] for m in masks], [m.get("lumbar_deg") for m in masks],
+            [m.get("thoracic_deg") for m in masks],
+            (view.curvature.get("standing_lumbar_deg"),
+             view.curvature.get("standing_thoracic_deg")),
+            f"{name}: spinal curvature from the back outline")
     per_bin = one_mask_per_bin(document.get("masks", []))
     images = [m for m in (read_mask(features.prefix + entry["file"]) for entry in per_bin)
               if m is not None]

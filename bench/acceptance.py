@@ -44,7 +44,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from mlpipeline.processing.errors import PipelineError  # noqa: E402
-from mlpipeline.processing.output import analyse_to_directory  # noqa: E402
+from mlpipeline.processing.output import FORMAT_VERSION, analyse_to_directory  # noqa: E402
 from mlpipeline.processing.pipeline import PipelineConfig  # noqa: E402
 from mlpipeline.synthetic.phenotype import LATENTS, bayes_optimal_accuracy  # noqa: E402
 
@@ -75,9 +75,10 @@ def finished_participants(cohort: Path) -> list[dict[str, str]]:
 
 
 def video_stamp(video: Path) -> dict[str, int]:
-    """Size and modification time: a regenerated cohort under the same name is re-analysed."""
+    """Size and modification time of the video and the features.json format: a regenerated
+    cohort under the same name, or a pipeline that writes more, is re-analysed."""
     stat = video.stat()
-    return {"bytes": stat.st_size, "mtime_ns": stat.st_mtime_ns}
+    return {"bytes": stat.st_size, "mtime_ns": stat.st_mtime_ns, "format": FORMAT_VERSION}
 
 
 def is_cached(video: Path, folder: Path) -> bool:
@@ -126,6 +127,8 @@ def load_participants(cohort: Path, cache: Path, task: str, *, qc_failures: bool
     that fail QC are left out (as the platform's training set does) unless qc_failures."""
     from classifier.ml.data import LABELS, Participant, merge_tasks
     from classifier.ml.preprocess import (
+        curvature_vector,
+        load_curvature,
         load_motion_features,
         load_participant_masks,
         motion_vector,
@@ -153,7 +156,8 @@ def load_participants(cohort: Path, cache: Path, task: str, *, qc_failures: bool
                      if row.get(name) not in (None, "")}
             per_task.append(Participant(
                 participant_id=pid, label=LABELS[row["group"]], masks=masks, thetas=thetas,
-                motion=motion_vector(load_motion_features(folder)), proms=prom_vector(proms)))
+                motion=motion_vector(load_motion_features(folder)), proms=prom_vector(proms),
+                curvature=curvature_vector(load_curvature(folder))))
         else:
             participants.append(per_task[0] if len(per_task) == 1 else merge_tasks(*per_task))
     return participants, skipped

@@ -39,7 +39,8 @@ class RetrainForm(forms.Form):
     masks = forms.IntegerField(min_value=1, max_value=640, initial=80, label="K masks")
     folds = forms.IntegerField(min_value=2, max_value=10, initial=5)
     streams = forms.MultipleChoiceField(
-        choices=[("images", "back masks"), ("motion", "motion features"), ("proms", "PROMs")],
+        choices=[("images", "back masks"), ("motion", "motion features"), ("proms", "PROMs"),
+                 ("curvature", "spinal curvature (outline)")],
         initial=["images"], widget=forms.CheckboxSelectMultiple)
     profile = forms.ChoiceField(choices=[("quick", "quick (CPU, minutes)"),
                                          ("paper", "paper (200 epochs, GPU worker)")])

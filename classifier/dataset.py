@@ -29,6 +29,7 @@ class RecordingInputs:
     thetas: list[float]
     keys: list[str]  # object key of each mask, for the dashboard's per-mask scores
     motion: dict[str, float | None]
+    curvature: list[float]  # the curvature vector (NaN where missing); tasks concatenated
 
 
 def read_png_mask(key: str) -> np.ndarray:
@@ -37,14 +38,17 @@ def read_png_mask(key: str) -> np.ndarray:
 
 
 def recording_inputs(features: FeatureSet) -> RecordingInputs:
-    """Masks (with theta) and motion features of one analysed recording."""
+    """Masks (with theta), motion features and curvature of one analysed recording."""
+    from classifier.ml.preprocess import curvature_vector
+
     with default_storage.open(features.features_key, "rb") as handle:
         document = json.load(handle)
     entries = document.get("masks", [])
     keys = [features.prefix + entry["file"] for entry in entries]
     return RecordingInputs(masks=[read_png_mask(key) for key in keys],
                            thetas=[float(entry["theta"]) for entry in entries], keys=keys,
-                           motion=dict(document.get("motion_features") or {}))
+                           motion=dict(document.get("motion_features") or {}),
+                           curvature=curvature_vector(document.get("curvature") or {}).tolist())
 
 
 def latest_features(patient: Patient, task: str, pipeline_version: str) -> FeatureSet | None:
@@ -64,10 +68,12 @@ def prom_totals(patient: Patient) -> dict[str, float]:
 
 
 def combine(parts: list[RecordingInputs]) -> RecordingInputs:
-    """Masks of several tasks together (task "both"); motion features of the first."""
+    """Masks and curvature of several tasks together (task "both", forward first); motion
+    features of the first."""
     return RecordingInputs(masks=[m for p in parts for m in p.masks],
                            thetas=[t for p in parts for t in p.thetas],
-                           keys=[k for p in parts for k in p.keys], motion=parts[0].motion)
+                           keys=[k for p in parts for k in p.keys], motion=parts[0].motion,
+                           curvature=[c for p in parts for c in p.curvature])
 
 
 def patient_inputs(patient: Patient, task: str,
@@ -107,7 +113,8 @@ def training_participants(task: str, pipeline_version: str | None = None,
         participants.append(Participant(
             participant_id=str(patient.pk), label=LABELS[label.phenotype], masks=inputs.masks,
             thetas=inputs.thetas, motion=motion_vector(inputs.motion),
-            proms=prom_vector(prom_totals(patient))))
+            proms=prom_vector(prom_totals(patient)),
+            curvature=np.asarray(inputs.curvature, np.float32)))
         used.append({"patient": str(patient.pk), "label": label.phenotype,
                      "label_source": label.source})
     manifest = {"task": task, "pipeline_version": version, "patients": used,

@@ -56,7 +56,7 @@ def predict_for(assessment: Assessment, version: ModelVersion):
     proms = prom_totals(assessment.patient) if assessment.use_proms else {}
     prediction = classifier_for(version).predict(
         inputs.masks, inputs.thetas, motion=motion_vector(inputs.motion),
-        proms=prom_vector(proms))
+        proms=prom_vector(proms), curvature=inputs.curvature)
     return prediction, inputs
 
 

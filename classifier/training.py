@@ -35,14 +35,14 @@ def code_version() -> str:
 
 def train_config_from(options: dict[str, Any]):
     """A TrainConfig from a profile and the admin's or command line's choices."""
-    from classifier.ml.config import profile_config
+    from classifier.ml.config import DEFAULT_PROFILE, profile_config
     from classifier.ml.model import ModelConfig
 
     task = options.get("task", "backward")
     if task not in TASKS:
         raise ApiError(code="bad_task", message=f"task must be one of {', '.join(TASKS)}")
-    streams = tuple(options.get("streams") or ("images",))
-    base = profile_config(options.get("profile", "quick"))
+    base = profile_config(options.get("profile", DEFAULT_PROFILE))
+    streams = tuple(options.get("streams") or base.model.streams)
     overrides: dict[str, Any] = {"task": task, "masks": int(options.get("masks", 80)),
                                  "folds": int(options.get("folds", 5)),
                                  "seed": int(options.get("seed", 0)), "progress_bar": False}

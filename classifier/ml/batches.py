@@ -24,5 +24,6 @@ def forward_batch(
     """(logit (B,), label (B,)) with the batch moved to the model's device."""
     device = next(model.parameters()).device
     on_device = {name: value.to(device) for name, value in batch.items()}
-    logit = model(on_device.get("masks"), on_device.get("motion"), on_device.get("proms"))
+    logit = model(on_device.get("masks"), on_device.get("motion"), on_device.get("proms"),
+                  on_device.get("curvature"))
     return logit, on_device["label"]

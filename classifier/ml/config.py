@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from classifier.ml.data import Participant
-from classifier.ml.model import ModelConfig
+from classifier.ml.model import VECTOR_DIM_FIELDS, VECTOR_STREAMS, ModelConfig
 
 
 @dataclass(frozen=True)
@@ -64,6 +64,10 @@ class TrainConfig:
         return json.dumps(data, sort_keys=True)
 
 
+PROFILES: tuple[str, ...] = ("paper", "quick")
+DEFAULT_PROFILE = "quick"
+
+
 def profile_config(name: str, **overrides: Any) -> TrainConfig:
     """`paper`: the paper's settings. `quick`: a 2-core CPU in minutes.
 
@@ -95,13 +99,13 @@ def profile_config(name: str, **overrides: Any) -> TrainConfig:
 
 
 def sized_for(cfg: TrainConfig, participants: Sequence[Participant]) -> TrainConfig:
-    """cfg with motion_dim / prom_dim taken from the participants' vectors."""
+    """cfg with the vector streams' sizes (motion_dim ...) taken from the participants."""
     changes: dict[str, int] = {}
     first = participants[0] if participants else None
-    if first is not None and first.motion is not None:
-        changes["motion_dim"] = len(first.motion)
-    if first is not None and first.proms is not None:
-        changes["prom_dim"] = len(first.proms)
+    for stream in VECTOR_STREAMS:
+        vector = getattr(first, stream) if first is not None else None
+        if vector is not None:
+            changes[VECTOR_DIM_FIELDS[stream]] = len(vector)
     return cfg.replace(model=changes) if changes else cfg
 
 
@@ -115,7 +119,8 @@ def check_participants(participants: Sequence[Participant], cfg: TrainConfig) ->
     for p in participants:
         if "images" in cfg.model.streams and len(p.masks) == 0:
             raise ValueError(f"participant {p.participant_id} has no back masks")
-        for stream, dim in (("motion", cfg.model.motion_dim), ("proms", cfg.model.prom_dim)):
+        for stream in VECTOR_STREAMS:
+            dim = getattr(cfg.model, VECTOR_DIM_FIELDS[stream])
             if stream in cfg.model.streams:
                 vector = getattr(p, stream)
                 if vector is None or len(vector) != dim:

@@ -1,7 +1,7 @@
 """Participants, the K-mask dataset and augmentation for binary back masks.
 
 A participant is one labelled person (FP = 1, EP = 0) with their back masks (each with its
-theta) and optionally a motion-feature vector and a PROM vector. The network sees K masks
+theta) and optionally a motion-feature vector, a PROM vector and a curvature vector. The network sees K masks
 per participant, shared out over theta bins: drawn at random within those shares every
 training epoch, deterministic for evaluation (both `mlpipeline.processing.backmasks.select_masks`).
 A participant with fewer masks than K is evaluated (and served) on every mask once, so the
@@ -23,6 +23,7 @@ from numpy.typing import NDArray
 from torch.nn import functional as F
 from torch.utils.data import Dataset
 
+from classifier.ml.model import VECTOR_STREAMS
 from classifier.ml.preprocess import load_participant_masks, prepare_masks
 from mlpipeline.processing.backmasks import select_masks
 
@@ -53,6 +54,7 @@ class Participant:
     thetas: Sequence[float] = ()
     motion: NDArray | None = None  # (M,) raw values, NaN where missing
     proms: NDArray | None = None  # (N,) raw totals, NaN where missing
+    curvature: NDArray | None = None  # (C,) outline curvature of the bend, NaN where missing
     group: str | None = None
     _prepared: dict[int, NDArray[np.uint8]] = field(default_factory=dict, repr=False, init=False)
 
@@ -80,20 +82,26 @@ class Participant:
 def merge_tasks(forward: Participant, backward: Participant) -> Participant:
     """One participant for the `both` task: forward and backward masks pooled.
 
-    Motion vectors are concatenated (forward first), so M doubles; PROMs are shared.
+    Motion and curvature vectors are concatenated (forward first), so M and C double;
+    PROMs are shared.
     """
     if forward.label != backward.label:
         raise ValueError(f"{forward.participant_id}: labels differ between tasks")
-    motion = None
-    if forward.motion is not None and backward.motion is not None:
-        motion = np.concatenate([forward.motion, backward.motion]).astype(np.float32)
+
+    def joined(name: str) -> NDArray | None:
+        first, second = getattr(forward, name), getattr(backward, name)
+        if first is None or second is None:
+            return None
+        return np.concatenate([first, second]).astype(np.float32)
+
     return Participant(
         participant_id=forward.participant_id,
         label=forward.label,
         masks=[*forward.masks, *backward.masks],
         thetas=[*forward.thetas, *backward.thetas],
-        motion=motion,
+        motion=joined("motion"),
         proms=forward.proms if forward.proms is not None else backward.proms,
+        curvature=joined("curvature"),
         group=forward.group,
     )
 
@@ -111,7 +119,8 @@ def fit_standardiser(vectors: Sequence[NDArray]) -> tuple[NDArray, NDArray]:
 
 
 class ParticipantDataset(Dataset):
-    """Items: {"masks": (K, 1, S, S) float, "label": float, "motion"?: (M,), "proms"?: (N,)}.
+    """Items: {"masks": (K, 1, S, S) float, "label": float, and per vector stream in use
+    "motion" (M,), "proms" (N,), "curvature" (C,)}.
 
     Call `resample(rng)` once per epoch to draw a new theta-stratified K-subset per
     participant (with replacement when a participant has fewer than K masks); with rng None
@@ -134,10 +143,9 @@ class ParticipantDataset(Dataset):
         for p in self.participants:
             if "images" in self.streams and len(p.masks) == 0:
                 raise ValueError(f"participant {p.participant_id} has no masks")
-            if "motion" in self.streams and p.motion is None:
-                raise ValueError(f"participant {p.participant_id} has no motion features")
-            if "proms" in self.streams and p.proms is None:
-                raise ValueError(f"participant {p.participant_id} has no PROMs")
+            for stream in VECTOR_STREAMS:
+                if stream in self.streams and getattr(p, stream) is None:
+                    raise ValueError(f"participant {p.participant_id} has no {stream} vector")
         self.indices: list[list[int]] = []
         self.resample(rng)
 
@@ -159,10 +167,9 @@ class ParticipantDataset(Dataset):
             # masks, who is then scored on all of them, exactly as at serving time.
             chosen = p.prepared(self.image_size)[self.indices[i]]
             item["masks"] = torch.from_numpy(chosen).float().div_(255.0).unsqueeze(1)
-        if "motion" in self.streams:
-            item["motion"] = torch.as_tensor(np.asarray(p.motion, np.float32))
-        if "proms" in self.streams:
-            item["proms"] = torch.as_tensor(np.asarray(p.proms, np.float32))
+        for stream in VECTOR_STREAMS:
+            if stream in self.streams:
+                item[stream] = torch.as_tensor(np.asarray(getattr(p, stream), np.float32))
         return item
 
 

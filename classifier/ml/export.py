@@ -1,7 +1,8 @@
 """ONNX export with a checker pass and an onnxruntime-vs-torch parity check.
 
 The exported graph takes raw inputs, one per stream of the model:
-`masks` (B, K, 1, S, S) float in [0, 1], `motion` (B, M), `proms` (B, N); batch and K are
+`masks` (B, K, 1, S, S) float in [0, 1], `motion` (B, M), `proms` (B, N), `curvature`
+(B, C); batch and K are
 dynamic axes. Outputs: `logit` (B,) and, with the image stream, `mask_logits` (B, K).
 The model description (config, default K, threshold) is stored in the ONNX metadata under
 the key "backtracker" so a served file explains itself.
@@ -29,7 +30,7 @@ from classifier.ml.metrics import THRESHOLD
 from classifier.ml.model import BackTrackerNet
 
 ONNX_FORMAT_VERSION = 1
-INPUT_NAMES = {"images": "masks", "motion": "motion", "proms": "proms"}
+INPUT_NAMES = {"images": "masks", "motion": "motion", "proms": "proms", "curvature": "curvature"}
 
 
 class ExportParityError(RuntimeError):
@@ -54,7 +55,8 @@ class _ExportWrapper(nn.Module):
 
     def forward(self, *inputs: torch.Tensor) -> torch.Tensor | tuple[torch.Tensor, torch.Tensor]:
         named = dict(zip(self.names, inputs, strict=True))
-        out = self.model.run(named.get("masks"), named.get("motion"), named.get("proms"))
+        out = self.model.run(named.get("masks"), named.get("motion"), named.get("proms"),
+                             named.get("curvature"))
         if out.mask_logits is None:
             return out.logit  # (B,)
         return out.logit, out.mask_logits  # (B,), (B, K)
@@ -72,8 +74,10 @@ def example_inputs(model: BackTrackerNet, batch: int, k: int, seed: int = 0) -> 
             inputs.append(masks)
         elif stream == "motion":
             inputs.append(rng.normal(0, 10, (batch, cfg.motion_dim)).astype(np.float32))
-        else:
+        elif stream == "proms":
             inputs.append(rng.normal(20, 5, (batch, cfg.prom_dim)).astype(np.float32))
+        else:
+            inputs.append(rng.normal(5, 5, (batch, cfg.curvature_dim)).astype(np.float32))
     return inputs
 
 

@@ -1,8 +1,9 @@
 """Experiment grid in the structure of the paper's Tables 2-4, written as one Markdown report.
 
 - Table 2: images alone, task (forward / backward / both) x K masks.
-- Table 3: motion features alone (per task) and PROMs alone (task-independent).
-- Table 4: fusions of images with motion and/or PROMs, per task at the chosen K.
+- Table 3: motion features and outline curvature alone (per task) and PROMs alone
+  (task-independent). Curvature is ours; the paper has no such stream.
+- Table 4: fusions of images with motion, PROMs and/or curvature, per task at the chosen K.
 
 The caller supplies the participants of each task (`both` = `data.merge_tasks` of the two),
 so this module never touches storage. Each cell is one grouped cross-validation.
@@ -12,13 +13,14 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from classifier.ml.config import TrainConfig, sized_for
 from classifier.ml.data import Participant
+from classifier.ml.model import STREAMS
 from classifier.ml.report import format_metric, paper_reference, write_report
 from classifier.ml.results import CVResult
 from classifier.ml.train import ProgressCallback, cross_validate
@@ -29,6 +31,7 @@ FUSIONS: tuple[tuple[str, ...], ...] = (
     ("images", "motion"),
     ("images", "proms"),
     ("images", "motion", "proms"),
+    ("images", "curvature"),
 )
 ANY_TASK = "any"  # PROMs do not depend on the bending task
 
@@ -44,7 +47,7 @@ class GridCell:
         if self.streams == ("images",):
             return "Table 2: back masks"
         if "images" not in self.streams:
-            return "Table 3: motion features and PROMs alone"
+            return "Table 3: motion features, curvature and PROMs alone"
         return "Table 4: fusion"
 
     @property
@@ -75,20 +78,21 @@ def paper_grid(
     mask_counts: Sequence[int] = MASK_COUNTS,
     *,
     fusion_masks: int = 80,
-    motion: bool = True,
-    proms: bool = True,
+    streams: Collection[str] = STREAMS,
     fusions: Sequence[tuple[str, ...]] = FUSIONS,
 ) -> list[GridCell]:
-    """The cells of Tables 2-4 for the given tasks and K values."""
-    cells = [GridCell(t, k, ("images",)) for t in tasks for k in mask_counts]
-    if motion:
-        cells += [GridCell(t, None, ("motion",)) for t in tasks]
-    if proms:
+    """The cells of Tables 2-4 for the given tasks and K values, using only `streams`."""
+    cells = []
+    if "images" in streams:
+        cells += [GridCell(t, k, ("images",)) for t in tasks for k in mask_counts]
+    for stream in ("motion", "curvature"):
+        if stream in streams:
+            cells += [GridCell(t, None, (stream,)) for t in tasks]
+    if "proms" in streams:
         cells.append(GridCell(ANY_TASK, None, ("proms",)))
-    for streams in fusions:
-        if ("motion" in streams and not motion) or ("proms" in streams and not proms):
-            continue
-        cells += [GridCell(t, fusion_masks, streams) for t in tasks]
+    for fusion in fusions:
+        if set(fusion) <= set(streams):
+            cells += [GridCell(t, fusion_masks, fusion) for t in tasks]
     return cells
 
 

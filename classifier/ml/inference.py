@@ -89,12 +89,14 @@ class OnnxClassifier:
         thetas: Sequence[float] | None = None,
         motion: Sequence[float] | NDArray | None = None,
         proms: Sequence[float] | NDArray | None = None,
+        curvature: Sequence[float] | NDArray | None = None,
         *,
         k: int | None = None,
     ) -> Prediction:
         """One participant. masks: 2-D binary arrays; thetas select K stratified ones.
 
-        motion / proms are raw vectors (NaN where missing), needed when the model uses them.
+        motion / proms / curvature are raw vectors (NaN where missing), needed when the
+        model uses them.
         """
         feeds: dict[str, NDArray[np.float32]] = {}
         used: list[int] = []
@@ -104,7 +106,7 @@ class OnnxClassifier:
             used = choose_masks(thetas, len(masks), k or self.k)
             prepared = prepare_masks([masks[i] for i in used], self.image_size)  # (K, S, S)
             feeds["masks"] = to_network_input(prepared)[None]  # (1, K, 1, S, S)
-        for stream, values in (("motion", motion), ("proms", proms)):
+        for stream, values in (("motion", motion), ("proms", proms), ("curvature", curvature)):
             if stream in self.streams:
                 if values is None:
                     raise ValueError(f"this model needs {stream}")

@@ -7,10 +7,13 @@ Each stream yields one logit per participant (> 0 leans FP, < 0 leans EP):
   dashboard can show which masks pushed towards FP or EP.
 - motion: a small fully connected net (LeakyReLU) on M motion features (M = 1 or 9).
 - proms: the same on N PROM totals (N = 1 or 8).
+- curvature: the same on C spinal-curvature numbers of the bend read from the back outline
+  (`mlpipeline.processing.curvature.CURVATURE_VECTOR_NAMES`; with task "both", forward then
+  backward).
 
 With one stream its logit is the output; with several, one more linear layer fuses them.
 All logits are divided by a fitted temperature (a buffer, 1 until calibrated).
-Motion and PROM vectors are standardised inside the network with buffers fitted on the
+Motion, PROM and curvature vectors are standardised inside the network with buffers fitted on the
 training folds only (`set_normalisation`), so an exported ONNX model takes raw values and
 missing values (NaN) become the training mean.
 """
@@ -24,7 +27,9 @@ import torch
 import torchvision
 from torch import nn
 
-STREAMS: tuple[str, ...] = ("images", "motion", "proms")
+STREAMS: tuple[str, ...] = ("images", "motion", "proms", "curvature")
+VECTOR_STREAMS: tuple[str, ...] = ("motion", "proms", "curvature")
+VECTOR_DIM_FIELDS = {"motion": "motion_dim", "proms": "prom_dim", "curvature": "curvature_dim"}
 
 
 @dataclass(frozen=True)
@@ -35,6 +40,7 @@ class ModelConfig:
     image_size: int = 128  # S: masks are S x S
     motion_dim: int = 9  # M
     prom_dim: int = 8  # N
+    curvature_dim: int = 7  # C
     hidden: int = 16  # width of the motion / PROM nets
     dropout: float = 0.0  # before the ResNet's final linear layer
 
@@ -103,18 +109,25 @@ class BackTrackerNet(nn.Module):
         self.mask_net = build_mask_net(cfg.dropout) if "images" in cfg.streams else None
         self.motion_net = VectorNet(cfg.motion_dim, cfg.hidden) if "motion" in cfg.streams else None
         self.prom_net = VectorNet(cfg.prom_dim, cfg.hidden) if "proms" in cfg.streams else None
+        self.curvature_net = (
+            VectorNet(cfg.curvature_dim, cfg.hidden) if "curvature" in cfg.streams else None
+        )
         self.fusion = nn.Linear(len(cfg.streams), 1) if len(cfg.streams) > 1 else None
         # Temperature scaling: every logit is divided by T, fitted on held-out participants
         # after training (calibration.fit_temperature); 1 = as trained. Decisions never change.
         self.register_buffer("temperature", torch.ones(()))
 
     def set_normalisation(self, stream: str, mean: torch.Tensor, std: torch.Tensor) -> None:
-        """Store the training-fold mean and SD of the motion or PROM vectors."""
-        net = {"motion": self.motion_net, "proms": self.prom_net}[stream]
+        """Store the training-fold mean and SD of a vector stream (motion, PROMs, curvature)."""
+        net = self.vector_nets()[stream]
         if net is None:
             raise ValueError(f"stream {stream!r} is not part of this model")
         net.mean.copy_(torch.as_tensor(mean, dtype=torch.float32))
         net.std.copy_(torch.as_tensor(std, dtype=torch.float32).clamp_min(1e-6))
+
+    def vector_nets(self) -> dict[str, VectorNet | None]:
+        return {"motion": self.motion_net, "proms": self.prom_net,
+                "curvature": self.curvature_net}
 
     def set_temperature(self, value: float) -> None:
         if not value > 0:
@@ -126,6 +139,7 @@ class BackTrackerNet(nn.Module):
         masks: torch.Tensor | None = None,
         motion: torch.Tensor | None = None,
         proms: torch.Tensor | None = None,
+        curvature: torch.Tensor | None = None,
     ) -> NetOutput:
         """Forward pass with per-stream and per-mask logits."""
         logits: dict[str, torch.Tensor] = {}
@@ -137,14 +151,12 @@ class BackTrackerNet(nn.Module):
             flat = masks.flatten(0, 1)  # (B*K, 1, S, S)
             mask_logits = self.mask_net(flat).reshape(batch, k)  # (B, K)
             logits["images"] = mask_logits.mean(dim=1)  # (B,)
-        if self.motion_net is not None:
-            if motion is None:
-                raise ValueError("this model needs motion features")
-            logits["motion"] = self.motion_net(motion)  # (B,)
-        if self.prom_net is not None:
-            if proms is None:
-                raise ValueError("this model needs PROMs")
-            logits["proms"] = self.prom_net(proms)  # (B,)
+        vectors = {"motion": motion, "proms": proms, "curvature": curvature}
+        for stream, net in self.vector_nets().items():
+            if net is not None:
+                if vectors[stream] is None:
+                    raise ValueError(f"this model needs the {stream} vector")
+                logits[stream] = net(vectors[stream])  # (B,)
         stacked = torch.stack([logits[s] for s in self.cfg.streams], dim=1)  # (B, streams)
         # One stream: its logit as is; several: one more linear layer fuses them.
         fused = stacked[:, 0] if self.fusion is None else self.fusion(stacked).squeeze(-1)  # (B,)
@@ -160,8 +172,9 @@ class BackTrackerNet(nn.Module):
         masks: torch.Tensor | None = None,
         motion: torch.Tensor | None = None,
         proms: torch.Tensor | None = None,
+        curvature: torch.Tensor | None = None,
     ) -> torch.Tensor:
-        return self.run(masks, motion, proms).logit  # (B,)
+        return self.run(masks, motion, proms, curvature).logit  # (B,)
 
 
 def build_model(cfg: ModelConfig) -> BackTrackerNet:

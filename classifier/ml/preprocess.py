@@ -16,6 +16,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from mlpipeline.processing.backmasks import select_masks
+from mlpipeline.processing.curvature import CURVATURE_VECTOR_NAMES
 
 # M = 9: the ten motion features of features.json less `variance`, which is sd squared.
 MOTION_VECTOR_NAMES: tuple[str, ...] = (
@@ -95,6 +96,12 @@ def load_motion_features(folder: str | Path) -> dict[str, float | None]:
     return dict(document.get("motion_features") or {})
 
 
+def load_curvature(folder: str | Path) -> dict[str, float | None]:
+    """The `curvature` summary of an analyse_video folder's features.json ({} before it had one)."""
+    document = json.loads((Path(folder) / "features.json").read_text())
+    return dict(document.get("curvature") or {})
+
+
 def named_vector(values: Mapping[str, float | None], names: Sequence[str]) -> NDArray[np.float32]:
     """Values in `names` order as float32; missing or None become NaN (imputed by the net)."""
     return np.array(
@@ -107,6 +114,12 @@ def motion_vector(
     features: Mapping[str, float | None], names: Sequence[str] = MOTION_VECTOR_NAMES
 ) -> NDArray[np.float32]:
     return named_vector(features, names)
+
+
+def curvature_vector(
+    summary: Mapping[str, float | None], names: Sequence[str] = CURVATURE_VECTOR_NAMES
+) -> NDArray[np.float32]:
+    return named_vector(summary, names)
 
 
 def prom_vector(

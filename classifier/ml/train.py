@@ -33,7 +33,7 @@ from classifier.ml.checkpoint import CHECKPOINT_VERSION, save_checkpoint
 from classifier.ml.config import TrainConfig, check_participants
 from classifier.ml.cv import grouped_folds, inner_split
 from classifier.ml.data import Participant, ParticipantDataset, augment_masks, fit_standardiser
-from classifier.ml.model import BackTrackerNet, build_model
+from classifier.ml.model import VECTOR_STREAMS, BackTrackerNet, build_model
 from classifier.ml.results import CVResult, EvalOutput, FoldResult, summarise_folds
 
 ProgressCallback = Callable[[str, float], None]  # (stage, percent 0..100)
@@ -117,9 +117,9 @@ def new_model(cfg: TrainConfig, train: Sequence[Participant], fold: int) -> Back
     """Seeded initial weights, with motion/PROM normalisation fitted on `train` only."""
     torch.manual_seed(derive_seed(cfg.seed, fold, 0))
     model = build_model(cfg.model)
-    for stream, attr in (("motion", "motion"), ("proms", "proms")):
+    for stream in VECTOR_STREAMS:
         if stream in cfg.model.streams:
-            mean, std = fit_standardiser([getattr(p, attr) for p in train])
+            mean, std = fit_standardiser([getattr(p, stream) for p in train])
             model.set_normalisation(stream, torch.from_numpy(mean), torch.from_numpy(std))
     return model
 

@@ -47,7 +47,8 @@ CSV_COLUMNS = (
     "backward_video",
     *(spec.name for spec in PROMS),
 )
-GENERATOR_VERSION = 2  # 2: arms folded in the backward bend, one extension-pattern latent
+GENERATOR_VERSION = 3  # 2: arms folded in the backward bend, one extension-pattern latent;
+# 3: per-frame lumbar lordosis and thoracic kyphosis in the ground truth
 
 
 @dataclass(frozen=True)
@@ -148,6 +149,8 @@ def render_recording(
         pelvis_angle_deg=np.degrees(pose.pelvis_angle),
         lumbar_deg=np.degrees(angles.lumbar),
         thoracic_deg=np.degrees(angles.thoracic),
+        lumbar_lordosis_deg=-np.degrees(angles.lumbar).sum(axis=1),
+        thoracic_kyphosis_deg=np.degrees(angles.thoracic).sum(axis=1),
     )
     if options.silhouettes:
         np.savez_compressed(

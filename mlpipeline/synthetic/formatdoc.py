@@ -43,6 +43,8 @@ frame (x right, y down, origin at the top-left corner of the top-left pixel).
 | `hip_flexion_deg`, `knee_flexion_deg`, `pelvis_angle_deg` | (T,) | joint angles (hip: pelvis relative to thigh, + = flexion) |
 | `lumbar_deg` | (T, 5) | relative angles at L5/S1 .. L1/L2 (+ = flexion, negative values are lordosis) |
 | `thoracic_deg` | (T, 6) | relative angles of the thoracic joints, lowest first (+ = kyphosis) |
+| `lumbar_lordosis_deg` | (T,) | lumbar lordosis, minus the sum of `lumbar_deg` (larger = hollower) |
+| `thoracic_kyphosis_deg` | (T,) | thoracic kyphosis, the sum of `thoracic_deg` (larger = rounder) |
 
 Keypoints are joint centres (shoulder: glenohumeral joint; hip: hip joint; ankle: ankle
 joint), where pose models such as BlazePose put their landmarks. `neck` is the midpoint of

@@ -19,16 +19,22 @@ from backtracker_site.models import JobStatus
 from exercises import services
 from exercises.models import Programme, SessionLog
 from mlpipeline.models import FeatureSet
+from mlpipeline.processing.curvature import outline_angles, summarise_curvature
+
+
+def mask_array(bend: float) -> np.ndarray:
+    """A trunk-like band whose low back hollows as `bend` goes from 0 to 1 (the outline's
+    lumbar angle grows by about 15 degrees, see processing.curvature)."""
+    size = 64
+    y, x = np.mgrid[0:size, 0:size]
+    fraction = (y + 0.5) / size * 1.3 - 0.15  # of the neck-hip length, as in a back mask
+    centre = size / 2 - bend * 10 * np.clip((fraction - 0.5) / 0.4, 0, 1) ** 2
+    return np.abs(x - centre) < size / 5
 
 
 def mask_png(bend: float) -> bytes:
-    """A trunk-like band whose curvature follows `bend`."""
-    size = 64
-    y, x = np.mgrid[0:size, 0:size]
-    centre = size / 2 + bend * ((y - size / 2) / size) ** 2 * size
-    image = (np.abs(x - centre) < size / 5).astype(np.uint8) * 255
     buffer = io.BytesIO()
-    Image.fromarray(image).save(buffer, format="PNG")
+    Image.fromarray(mask_array(bend).astype(np.uint8) * 255).save(buffer, format="PNG")
     return buffer.getvalue()
 
 
@@ -39,20 +45,23 @@ def processed_recording(patient, task: str, peak: float) -> Recording:
     prefix = f"patients/{patient.pk}/recordings/{recording.pk}/derived/v1/"
     times = [i / 5 for i in range(75)]
     thetas = [peak * math.sin(math.pi * t / 5) ** 2 for t in times]
-    masks = []
+    masks, angles = [], []
     for index, (t, theta) in enumerate(zip(times, thetas, strict=True)):
         if index % 3 == 0:
             name = f"masks/{index:06d}.png"
             default_storage.save(prefix + name, ContentFile(mask_png(theta / peak)))
+            angles.append(outline_angles(mask_array(theta / peak)))
             masks.append({"file": name, "frame": index, "t": t, "theta": theta,
-                          "theta_bin": int(theta // 5)})
+                          "theta_bin": int(theta // 5), "lumbar_deg": angles[-1].lumbar_deg,
+                          "thoracic_deg": angles[-1].thoracic_deg})
+    curvature = summarise_curvature([m["theta"] for m in masks], angles, task)
     document = {
         "fps": 30, "frames": [{"index": i, "t": t, "theta": th, "keypoints": {}}
                               for i, (t, th) in enumerate(zip(times, thetas, strict=True))],
         "repetitions": [{"start_t": 0.2, "peak_t": 2.5, "end_t": 4.8, "peak_theta": peak},
                         {"start_t": 5.2, "peak_t": 7.5, "end_t": 9.8, "peak_theta": peak},
                         {"start_t": 10.2, "peak_t": 12.5, "end_t": 14.8, "peak_theta": peak}],
-        "masks": masks, "qc": {"ok": True, "issues": []},
+        "masks": masks, "qc": {"ok": True, "issues": []}, "curvature": curvature.as_dict(),
     }
     default_storage.save(prefix + "features.json", ContentFile(json.dumps(document).encode()))
     FeatureSet.objects.create(recording=recording, pipeline_version="1", prefix=prefix, fps=30,

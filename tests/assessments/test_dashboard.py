@@ -36,7 +36,10 @@ def test_patient_page_shows_plots_masks_and_the_result(client) -> None:
     processed_patient(patient)
     client.force_login(patient.physiotherapist)
     page = client.get(f"/dashboard/patients/{patient.pk}/").content.decode()
-    assert page.count("<svg") >= 2  # forward and backward theta curves
+    assert page.count("<svg") >= 4  # forward and backward theta and curvature curves
+    assert "spinal curvature from the back outline" in page
+    # backward: lumbar 15 of 27.6 degrees of trunk rotation (dashboard_data.mask_array)
+    assert "Lumbar share of the extension:\n  <strong>54%</strong>" in page
     assert "rep 3" in page
     assert 'class="montage"' in page
     assert "Flexion pattern" in page

@@ -17,9 +17,11 @@ def test_the_full_grid_has_the_papers_structure() -> None:
     assert {c.masks for c in images} == {40, 80, 120, 160, 320}
     assert [c for c in cells if c.streams == ("proms",)] == [GridCell("any", None, ("proms",))]
     assert len([c for c in cells if c.streams == ("motion",)]) == 3
+    assert len([c for c in cells if c.streams == ("curvature",)]) == 3
+    assert len([c for c in cells if c.streams == ("images", "curvature")]) == 3
     assert {c.table for c in cells} == {
         "Table 2: back masks",
-        "Table 3: motion features and PROMs alone",
+        "Table 3: motion features, curvature and PROMs alone",
         "Table 4: fusion",
     }
 
@@ -30,7 +32,8 @@ def test_a_small_grid_runs_and_writes_one_markdown_report(tmp_path) -> None:
         "forward": toy_participants(8, size=16, masks_per_participant=6, seed=2, motion_dim=1),
     }
     cells = paper_grid(
-        ("backward", "forward"), (4,), fusion_masks=4, fusions=[("images", "motion")]
+        ("backward", "forward"), (4,), fusion_masks=4, fusions=[("images", "motion")],
+        streams=("images", "motion", "proms"),
     )
     base = profile_config(
         "quick",

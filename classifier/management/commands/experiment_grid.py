@@ -14,8 +14,7 @@ from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
 from classifier.dataset import TASKS, training_participants
-
-STREAMS = ("images", "motion", "proms")
+from classifier.ml.model import STREAMS
 
 
 def csv_list(text: str) -> list[str]:
@@ -33,7 +32,7 @@ class Command(BaseCommand):
                             help="comma-separated K values for Table 2")
         parser.add_argument("--fusion-masks", type=int, default=80,
                             help="K of the image stream in the fusions (Table 4)")
-        parser.add_argument("--streams", default="images,motion,proms",
+        parser.add_argument("--streams", default=",".join(STREAMS),
                             help="streams to include; fusions need images and the other stream")
         parser.add_argument("--profile", choices=["paper", "quick"], default="quick")
         parser.add_argument("--folds", type=int, default=5)
@@ -63,12 +62,8 @@ class Command(BaseCommand):
         if not mask_counts or min(mask_counts) < 1 or options["fusion_masks"] < 1:
             raise CommandError("K values must be positive")
 
-        cells = [
-            cell
-            for cell in paper_grid(tasks, mask_counts, fusion_masks=options["fusion_masks"],
-                                   motion="motion" in streams, proms="proms" in streams)
-            if set(cell.streams) <= set(streams)
-        ]
+        cells = paper_grid(tasks, mask_counts, fusion_masks=options["fusion_masks"],
+                           streams=streams)
         overrides = {"folds": options["folds"], "seed": options["seed"], "progress_bar": False}
         for option in ("epochs", "train_masks", "batch_size"):
             if options[option]:
