@@ -12,7 +12,7 @@ as `pipeline`): backends, the SHA-256 of every model file they run (BlazePose de
 landmark model of the chosen lite/full/heavy, selfie segmentation, operator-supplied ONNX
 files), the mediapipe release, and the settings that change pixels or numbers. Paths,
 thread counts and whether silhouettes are kept do not count. Bump CODE_REVISION when the
-code changes what it computes from the same inputs (revision 1 was the old constant "1").
+code changes what it computes from the same inputs (1 was the old constant "1").
 Plain Python: no Django, no MediaPipe import; files are hashed once per process.
 """
 
@@ -30,7 +30,7 @@ from mlpipeline.processing.pose_models import file_sha256, mediapipe_dir, model_
 if TYPE_CHECKING:
     from mlpipeline.processing.pipeline import PipelineConfig
 
-CODE_REVISION = 2
+CODE_REVISION = 3  # 3: multiple_people also from identity switches (issue 15 item 5)
 
 # Settings that change what the pipeline computes (PipelineConfig field names).
 SHAPING_SETTINGS = (

@@ -50,6 +50,7 @@ from mlpipeline.processing.segmentation import (
 )
 from mlpipeline.processing.signals import (
     head_or_feet_outside,
+    identity_switches,
     width_ratio,
 )
 from mlpipeline.video.decode import Geometry
@@ -236,6 +237,7 @@ def _assemble(
         width_ratio=np.array([width_ratio(k) for k in raw]),
         brightness=np.asarray(collected.brightness),
         people=np.asarray(collected.people),
+        identity_switches=identity_switches(raw, t, min_confidence=config.min_confidence),
         camera_shift=collected.camera.largest_shift,
         signed_theta=signed,
         repetitions=len(repetitions),

@@ -79,6 +79,7 @@ class QualitySignals:
     signed_theta: NDArray[np.float64]
     repetitions: int
     duration_s: float
+    identity_switches: int = 0  # the tracked body jumped to another person (signals)
 
 
 @dataclass(frozen=True)
@@ -120,7 +121,10 @@ def assess_quality(
     if signals.out_of_frame[signals.person].mean() > limits.max_out_of_frame_fraction:
         issues.append(issue("out_of_frame"))
     checked = signals.people >= 0
-    if checked.any() and (signals.people[checked] >= 2).mean() > limits.max_multi_person_fraction:
+    often_two = checked.any() and (
+        (signals.people[checked] >= 2).mean() > limits.max_multi_person_fraction
+    )
+    if often_two or signals.identity_switches > 0:
         issues.append(issue("multiple_people"))
     widths = signals.width_ratio[np.isfinite(signals.width_ratio)]
     if widths.size and np.median(widths) > limits.max_width_ratio:

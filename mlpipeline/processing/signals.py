@@ -132,3 +132,32 @@ class CameraMotion:
         if good.sum() < 8:
             return None
         return np.median((moved - corners)[good].reshape(-1, 2), axis=0)
+
+
+TRUNK = (K["left_shoulder"], K["right_shoulder"], K["left_hip"], K["right_hip"])
+
+
+def identity_switches(
+    keypoints: NDArray[np.float32],
+    t: NDArray[np.float64],
+    *,
+    max_jump: float = 2.0,
+    max_gap_s: float = 0.5,
+    min_confidence: float = 0.5,
+) -> int:
+    """How often the tracked body jumps to another place between two analysed frames.
+
+    keypoints: (T, 21, 3); t: (T,) seconds. A jump is a move of the trunk centre (mean of
+    shoulders and hips, all confident in both frames, at most `max_gap_s` apart) by more
+    than `max_jump` trunk lengths. Nobody moves like that: measured at 5 frames/s, a bend
+    moves it at most 0.3 trunk lengths, walking 0.6; the pose model has switched to
+    another person (7 trunk lengths in the two-person Sports2D clip).
+    """
+    trunk = keypoints[:, list(TRUNK)]
+    confident = (trunk[:, :, 2] >= min_confidence).all(axis=1)
+    shoulders, hips = trunk[:, :2, :2].mean(axis=1), trunk[:, 2:, :2].mean(axis=1)
+    centre, length = (shoulders + hips) / 2, np.linalg.norm(shoulders - hips, axis=1)
+    both = confident[1:] & confident[:-1] & (np.diff(t) <= max_gap_s)
+    moved = np.linalg.norm(np.diff(centre, axis=0), axis=1)
+    scale = np.maximum(np.maximum(length[1:], length[:-1]), 1e-6)
+    return int((both & (moved > max_jump * scale)).sum())

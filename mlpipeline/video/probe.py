@@ -48,8 +48,11 @@ MESSAGES = {
     "phone's camera.",
     "multiple_video_streams": "This file holds more than one video track. Please record a "
     "normal video with your phone's camera app.",
-    "unsupported_codec": "This video is stored in a format we cannot read. Please record it "
-    "with your phone's standard camera app in its normal video mode.",
+    "unsupported_codec": "This video is stored in a format we cannot read. We accept MP4 or "
+    "MOV files with H.264 (AVC) or H.265 (HEVC) video, which is what phone cameras record; "
+    "older formats such as MPEG-4 Part 2 (DivX/Xvid), and AV1, VP9 or ProRes, are not "
+    "accepted. Please record it with your phone's standard camera app in its normal video "
+    "mode, or convert it to H.264 MP4.",
     "resolution_too_large": "The video resolution is higher than we accept. Please record at "
     "1080p or 720p.",
     "resolution_too_small": "The video resolution is too low to see your posture. Please record "
