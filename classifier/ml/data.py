@@ -1,8 +1,9 @@
 """Participants, the K-mask dataset and augmentation for binary back masks.
 
 A participant is one labelled person (FP = 1, EP = 0) with their back masks (each with its
-theta) and optionally a motion-feature vector, a PROM vector and a curvature vector. The network sees K masks
-per participant, shared out over theta bins: drawn at random within those shares every
+theta) and optionally a motion-feature vector, a PROM vector and a curvature vector. The
+network sees K masks per participant, shared out over theta bins: drawn at random within
+those shares every
 training epoch, deterministic for evaluation (both `mlpipeline.processing.backmasks.select_masks`).
 A participant with fewer masks than K is evaluated (and served) on every mask once, so the
 theta mix then follows the clip's time course (mostly standing frames) rather than the bin

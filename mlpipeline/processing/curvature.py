@@ -81,7 +81,9 @@ class OutlineAngles:
     upper_tilt_deg: float | None
 
 
-def back_outline(mask: NDArray[np.bool_], margin: float = DEFAULT_MARGIN) -> tuple[NDArray, NDArray]:
+def back_outline(
+    mask: NDArray[np.bool_], margin: float = DEFAULT_MARGIN
+) -> tuple[NDArray, NDArray]:
     """(f, x): neck-hip fraction and back-edge column of every row the silhouette reaches."""
     solid = np.asarray(mask) > 0
     size = solid.shape[0]

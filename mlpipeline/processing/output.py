@@ -1,7 +1,9 @@
 """Write a `PipelineResult` to a folder in the format of DESIGN.md (`analyse_video`):
 
     DIR/features.json      fps, frames (index, t, theta, keypoints neck/hip/ankle), the ten
-                           motion features, qc {ok, issues}, masks [{file, frame, theta}]
+                           motion features, qc {ok, issues}, masks [{file, frame, theta,
+                           lumbar_deg, thoracic_deg}], curvature (the clip's standing and
+                           peak outline angles and lumbar share, see processing.curvature)
     DIR/masks/NNNNNN.png   back masks, 8-bit 0/255, named by frame index
     DIR/silhouettes.npz    optional: `masks` (T, H, W) bool full-frame person masks of the
                            upright frame, `frames` (T,) frame indices, `t` (T,) seconds;
@@ -32,7 +34,7 @@ from mlpipeline.processing.pipeline import (
     run_pipeline,
 )
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: curvature per mask and per clip
 
 
 def features_document(result: PipelineResult) -> dict[str, Any]:
@@ -83,9 +85,12 @@ def features_document(result: PipelineResult) -> dict[str, Any]:
                 "t": m.t,
                 "theta": m.theta,
                 "theta_bin": m.theta_bin,
+                "lumbar_deg": angles.lumbar_deg,
+                "thoracic_deg": angles.thoracic_deg,
             }
-            for m in result.back_masks
+            for m, angles in zip(result.back_masks, result.mask_angles, strict=True)
         ],
+        "curvature": result.curvature.as_dict(),
         "timings": result.timings,
     }
     return _without_nan(document)

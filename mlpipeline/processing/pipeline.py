@@ -19,6 +19,12 @@ import cv2
 import numpy as np
 
 from mlpipeline.processing.backmasks import BackMask, back_mask, select_masks
+from mlpipeline.processing.curvature import (
+    CurvatureSummary,
+    OutlineAngles,
+    outline_angles,
+    summarise_curvature,
+)
 from mlpipeline.processing.errors import PipelineError, VideoRejected
 from mlpipeline.processing.features import (
     Repetition,
@@ -125,6 +131,8 @@ class PipelineResult:
     motion_features: dict[str, float | None]
     qc: QualityReport
     back_masks: list[BackMask]
+    mask_angles: list[OutlineAngles]  # curvature of each back mask, same order
+    curvature: CurvatureSummary
     silhouettes: dict[int, np.ndarray] | None  # frame index -> (h, w) bool at working size
     timings: dict[str, float]
     version: str = ""  # identity.pipeline_version(config), set by run_pipeline
@@ -251,6 +259,8 @@ def _assemble(
     masks, back_masks = _silhouettes_and_back_masks(
         collected, config, segmenter, raw, valid, theta, neck, hip, facing, work_w
     )
+    mask_angles = [outline_angles(m.mask, config.mask_margin) for m in back_masks]
+    curvature = summarise_curvature([m.theta for m in back_masks], mask_angles, task)
     timings["masks"] = time.perf_counter() - tick
 
     to_upright = 1.0 / geometry.scale
@@ -289,6 +299,8 @@ def _assemble(
         motion_features=features,
         qc=qc,
         back_masks=back_masks,
+        mask_angles=mask_angles,
+        curvature=curvature,
         silhouettes=silhouettes,
         timings=timings,
     )

@@ -32,7 +32,8 @@ def spine_angles(truth: Mapping[str, NDArray]) -> tuple[NDArray, NDArray]:
     """(lumbar lordosis, thoracic kyphosis) per frame, degrees, from a ground-truth npz."""
     if "lumbar_lordosis_deg" in truth:
         return np.asarray(truth["lumbar_lordosis_deg"]), np.asarray(truth["thoracic_kyphosis_deg"])
-    return -np.asarray(truth["lumbar_deg"]).sum(axis=1), np.asarray(truth["thoracic_deg"]).sum(axis=1)
+    lumbar = -np.asarray(truth["lumbar_deg"]).sum(axis=1)
+    return lumbar, np.asarray(truth["thoracic_deg"]).sum(axis=1)
 
 
 @dataclass(frozen=True)

@@ -72,7 +72,8 @@ def bend(lumbar_gain: float, thoracic_gain: float, task: str = "backward"):
 
 def test_summary_of_a_backward_bend() -> None:
     summary = bend(lumbar_gain=15.0, thoracic_gain=6.0)
-    assert summary.standing_masks == 4 and summary.peak_masks == 3
+    assert summary.standing_masks == 4
+    assert summary.peak_masks == 3
     assert summary.standing_lumbar_deg == pytest.approx(30 + 15 * 1.35 / 30, abs=0.1)
     assert summary.lumbar_change_deg == pytest.approx(15 * (29 - 1.35) / 30, abs=0.1)
     assert summary.thoracic_change_deg == pytest.approx(6 * (29 - 1.35) / 30, abs=0.1)
@@ -85,14 +86,16 @@ def test_summary_of_a_backward_bend() -> None:
 
 def test_the_forward_bend_counts_flexion_as_positive() -> None:
     summary = bend(lumbar_gain=20.0, thoracic_gain=10.0, task="forward")
-    assert summary.lumbar_change_deg > 0 and summary.thoracic_change_deg > 0
+    assert summary.lumbar_change_deg > 0
+    assert summary.thoracic_change_deg > 0
     assert 0 < summary.lumbar_share < 1
 
 
 def test_a_clip_without_a_bend_has_no_share() -> None:
     thetas = [1.0, 2.0, 3.0, 2.5]
     summary = summarise_curvature(thetas, [OutlineAngles(30.0, 40.0, -10.0)] * 4, "backward")
-    assert summary.lumbar_share is None and summary.peak_masks == 0
+    assert summary.lumbar_share is None
+    assert summary.peak_masks == 0
     assert summarise_curvature([], [], "backward").lumbar_share is None
 
 
