@@ -49,12 +49,21 @@ def pipeline_config():
     )
 
 
+_current_version: dict[object, tuple[float, str]] = {}
+
+
 def current_pipeline_version() -> str:
     """The version the worker's pipeline gives its output now (identity.pipeline_version):
-    what training reads and what a new model is served."""
+    what training reads and what a new model is served. Kept a minute per configuration
+    (list pages ask once per recording; model files are re-hashed when they change)."""
     from mlpipeline.processing.identity import pipeline_version
 
-    return pipeline_version(pipeline_config())
+    config = pipeline_config()
+    now = time.monotonic()
+    cached = _current_version.get(config)
+    if cached is None or now - cached[0] > 60.0:
+        cached = _current_version[config] = (now, pipeline_version(config))
+    return cached[1]
 
 
 def download_to(key: str, folder: Path) -> Path:
