@@ -15,7 +15,24 @@ def test_schema_validates_without_warnings(tmp_path) -> None:
 
 
 @pytest.mark.django_db
+def test_schema_and_docs_are_for_admins_only(client, api_client) -> None:
+    """Issue 18 row 10: the schema (every path, admin erasures included) was open."""
+    from tests.factories import PatientFactory, bearer
+
+    for url in ("/api/schema/", "/api/docs/"):
+        anonymous = client.get(url)
+        assert anonymous.status_code == 401
+        assert b"/api/v1/erasures" not in anonymous.content
+    patient = PatientFactory()
+    for user in (patient.user, patient.physiotherapist):
+        assert api_client.get("/api/schema/", **bearer(user)).status_code == 403
+
+
+@pytest.mark.django_db
 def test_schema_and_docs_are_served_without_a_cdn(client) -> None:
+    from tests.factories import AdminFactory
+
+    client.force_login(AdminFactory())
     schema = client.get("/api/schema/")
     assert schema.status_code == 200
     docs = client.get("/api/docs/")
