@@ -31,138 +31,21 @@ COHORT_DIR comes from `manage.py generate_cohort`. Three steps:
 from __future__ import annotations
 
 import argparse
-import csv
 import json
 import math
-import shutil
 import sys
 import time
-from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from classifier.ml.config import DEFAULT_PROFILE, PROFILES, profile_config  # noqa: E402
-from mlpipeline.processing.errors import PipelineError  # noqa: E402
-from mlpipeline.processing.output import FORMAT_VERSION, analyse_to_directory  # noqa: E402
-from mlpipeline.processing.pipeline import PipelineConfig  # noqa: E402
+from mlpipeline.processing.cohort_cache import analyse_cohort, recorded_tasks  # noqa: E402
 from mlpipeline.synthetic.phenotype import LATENTS, bayes_optimal_accuracy  # noqa: E402
 
-TASKS = ("forward", "backward")
 MARGIN = 0.05  # "within 5 points of the true-spine reference"
 MIN_AUC = 0.85
-
-
-def recorded_tasks(task: str) -> list[str]:
-    """The recordings a task uses: "both" is the forward and the backward bend."""
-    return list(TASKS) if task == "both" else [task]
-
-
-def finished_participants(cohort: Path) -> list[dict[str, str]]:
-    """cohort.csv rows; while the cohort is still being generated, the finished participants
-    (their participant.json is written after both videos) with group and video paths."""
-    if (cohort / "cohort.csv").exists():
-        with (cohort / "cohort.csv").open() as fh:
-            return list(csv.DictReader(fh))
-    rows = []
-    for info in sorted((cohort / "ground_truth").glob("*/participant.json")):
-        pid = info.parent.name
-        rows.append({
-            "participant_id": pid,
-            "group": json.loads(info.read_text())["group"],
-            **{f"{task}_video": f"videos/{pid}_{task}.mp4" for task in TASKS},
-        })
-    return rows
-
-
-def video_stamp(video: Path) -> dict[str, int]:
-    """Size and modification time of the video and the features.json format: a regenerated
-    cohort under the same name, or a pipeline that writes more, is re-analysed."""
-    stat = video.stat()
-    return {"bytes": stat.st_size, "mtime_ns": stat.st_mtime_ns, "format": FORMAT_VERSION}
-
-
-def is_cached(video: Path, folder: Path) -> bool:
-    """True when `folder` holds the pipeline's answer for this very video file."""
-    stamp = folder / "source.json"
-    answered = (folder / "features.json").exists() or (folder / "failed.json").exists()
-    return answered and stamp.exists() and json.loads(stamp.read_text()) == video_stamp(video)
-
-
-def analyse(video: Path, task: str, folder: Path) -> str:
-    """Run the pipeline into `folder`; a rejected video leaves failed.json. Returns a note."""
-    shutil.rmtree(folder, ignore_errors=True)  # no stale masks from an earlier video
-    folder.mkdir(parents=True)
-    try:
-        result = analyse_to_directory(video, task, folder, PipelineConfig())
-    except PipelineError as exc:
-        (folder / "failed.json").write_text(json.dumps({"error": str(exc)}))
-        (folder / "source.json").write_text(json.dumps(video_stamp(video)))
-        return f"{video.name}: rejected: {exc}"
-    (folder / "source.json").write_text(json.dumps(video_stamp(video)))
-    issues = ",".join(i.code for i in result.qc.issues)
-    return (f"{video.name}: {len(result.back_masks)} masks, qc {'ok' if result.qc.ok else issues}"
-            f", {result.timings['total']:.1f} s")
-
-
-def run_pipeline_on_cohort(cohort: Path, cache: Path, tasks: list[str], workers: int) -> None:
-    from tqdm import tqdm
-
-    jobs = []
-    for row in finished_participants(cohort):
-        for task in tasks:
-            folder = cache / row["participant_id"] / task
-            video = cohort / row[f"{task}_video"] if row.get(f"{task}_video") else None
-            if video is not None and not is_cached(video, folder):
-                jobs.append((video, task, folder))
-    if not jobs:
-        return
-    with ProcessPoolExecutor(max_workers=workers) as pool:
-        futures = [pool.submit(analyse, *job) for job in jobs]
-        for future in tqdm(as_completed(futures), total=len(futures), desc="pipeline"):
-            tqdm.write(future.result())
-
-
-def load_participants(cohort: Path, cache: Path, task: str, *, qc_failures: bool = False):
-    """(participants, skipped notes) from the cached pipeline output of `task`; recordings
-    that fail QC are left out (as the platform's training set does) unless qc_failures."""
-    from classifier.ml.data import LABELS, Participant, merge_tasks
-    from classifier.ml.preprocess import (
-        curvature_vector,
-        load_curvature,
-        load_motion_features,
-        load_participant_masks,
-        motion_vector,
-        prom_vector,
-    )
-
-    participants, skipped = [], []
-    for row in finished_participants(cohort):
-        pid = row["participant_id"]
-        per_task = []
-        for t in recorded_tasks(task):
-            folder = cache / pid / t
-            features = folder / "features.json"
-            if not features.exists():
-                skipped.append(f"{pid} {t}: not analysed")
-                break
-            qc = json.loads(features.read_text())["qc"]
-            masks, thetas = load_participant_masks(folder)
-            if not (qc["ok"] or qc_failures) or not masks:
-                skipped.append(f"{pid} {t}: qc {[i['code'] for i in qc['issues']]}, "
-                               f"{len(masks)} masks")
-                break
-            proms = {name: float(row[name]) for name in ("vas", "odi", "pcs", "pseq", "sbt",
-                                                         "tsk", "csq", "pass20")
-                     if row.get(name) not in (None, "")}
-            per_task.append(Participant(
-                participant_id=pid, label=LABELS[row["group"]], masks=masks, thetas=thetas,
-                motion=motion_vector(load_motion_features(folder)), proms=prom_vector(proms),
-                curvature=curvature_vector(load_curvature(folder))))
-        else:
-            participants.append(per_task[0] if len(per_task) == 1 else merge_tasks(*per_task))
-    return participants, skipped
 
 
 def visible_latents(task: str):
@@ -309,18 +192,19 @@ def main() -> None:
     tasks = recorded_tasks(args.task)
 
     tick = time.perf_counter()
-    run_pipeline_on_cohort(cohort, cache, tasks, args.workers)
+    analyse_cohort(cohort, cache, tasks, args.workers)
     print(f"pipeline: {time.perf_counter() - tick:.0f} s (cache {cache})", flush=True)
     if args.pipeline_only:
         return
     if not (cohort / "cohort.json").exists():
         sys.exit("cohort.json is missing: the cohort is still being generated")
 
+    from classifier.ml.cohort import cohort_participants
     from classifier.ml.config import sized_for
     from classifier.ml.report import write_report
     from classifier.ml.train import cross_validate
 
-    participants, skipped = load_participants(cohort, cache, args.task,
+    participants, skipped = cohort_participants(cohort, cache, args.task,
                                               qc_failures=args.include_qc_failures)
     for note in skipped:
         print(f"skipped {note}")

@@ -28,8 +28,11 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from acceptance import TASKS, finished_participants, run_pipeline_on_cohort  # noqa: E402
-
+from mlpipeline.processing.cohort_cache import (  # noqa: E402
+    analyse_cohort,
+    cohort_rows,
+    recorded_tasks,
+)
 from mlpipeline.synthetic.truth import spine_angles, true_curvature  # noqa: E402
 
 
@@ -49,7 +52,7 @@ def compare_task(cohort: Path, cache: Path, task: str) -> None:
         "trunk_rotation_deg": ([], []), "lumbar_share": ([], [])}
     shares: dict[str, list[float]] = {"FP": [], "EP": []}
     missing = 0
-    for row in finished_participants(cohort):
+    for row in cohort_rows(cohort):
         pid = row["participant_id"]
         features = cache / pid / task / "features.json"
         if not features.exists():
@@ -102,8 +105,8 @@ def main() -> None:
     args = parser.parse_args()
     cohort = args.cohort.resolve()
     cache = args.cache or ROOT / "var" / "acceptance" / cohort.name
-    tasks = list(TASKS) if args.task == "both" else [args.task]
-    run_pipeline_on_cohort(cohort, cache, tasks, args.workers)
+    tasks = recorded_tasks(args.task)
+    analyse_cohort(cohort, cache, tasks, args.workers)
     for task in tasks:
         compare_task(cohort, cache, task)
 
