@@ -18,7 +18,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from rest_framework import serializers
 from rest_framework_simplejwt.exceptions import InvalidToken, TokenBackendError, TokenError
-from rest_framework_simplejwt.serializers import TokenObtainPairSerializer
+from rest_framework_simplejwt.serializers import PasswordField, TokenObtainPairSerializer
 from rest_framework_simplejwt.settings import api_settings
 from rest_framework_simplejwt.state import token_backend
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
@@ -60,6 +60,8 @@ class EmailTokenObtainPairSerializer(TokenObtainPairSerializer):
         # No address is longer (RFC 5321); a longer one would not fit the lockout table.
         self.fields[self.username_field] = serializers.CharField(write_only=True,
                                                                  max_length=254)
+        # Spaces in a password count, as in the web sign-in form (issue 18 row 11).
+        self.fields["password"] = PasswordField(trim_whitespace=False, max_length=128)
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, str]:
         attrs[self.username_field] = attrs[self.username_field].strip().lower()

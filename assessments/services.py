@@ -7,6 +7,7 @@ import logging
 from typing import Any
 
 from django.contrib.auth.hashers import make_password
+from django.contrib.auth.tokens import default_token_generator
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
@@ -104,6 +105,26 @@ def user_activate(*, uidb64: str, token: str) -> bool:
     user.activated_at = timezone.now()
     user.save(update_fields=["is_active", "activated_at"])
     return True
+
+
+def password_reset_request(*, email: str, base_url: str) -> None:
+    """E-mail a one-time link to choose a new password (Django's reset token: it stops
+    working once the password changes or the user signs in). Only active accounts with
+    a password get one; the caller learns nothing either way. A new password ends every
+    session and refresh token (the password claim)."""
+    email = email.strip().lower()
+    user = User.objects.filter(email=email, is_active=True).first()
+    if user is None or not user.has_usable_password():
+        return
+    uid = urlsafe_base64_encode(force_bytes(user.pk))
+    token = default_token_generator.make_token(user)
+    link = f"{base_url.rstrip('/')}/accounts/reset/{uid}/{token}/"
+    transaction.on_commit(lambda: send_mail(
+        "Choose a new BackTracker password",
+        f"Open this link to choose a new password:\n\n{link}\n\n"
+        "If you did not ask for this, ignore this e-mail; your password stays as it is.",
+        None, [email],
+    ))
 
 
 # --- Consent --------------------------------------------------------------------------

@@ -196,6 +196,7 @@ AUTH_PASSWORD_VALIDATORS = [
     },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    {"NAME": "assessments.passwords.RepetitiveOrSequentialValidator"},
 ]
 
 # Lock out a (username, IP) pair after repeated failures; an admin can reset it.
@@ -262,6 +263,7 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_RATES": {
         "registration": os.getenv("THROTTLE_REGISTRATION", "20/hour"),
         "login": os.getenv("THROTTLE_LOGIN", "30/minute"),
+        "password_reset": os.getenv("THROTTLE_PASSWORD_RESET", "5/hour"),
         "uploads": os.getenv("THROTTLE_UPLOADS", "30/hour"),
         "questionnaires": os.getenv("THROTTLE_QUESTIONNAIRES", "60/hour"),
     },

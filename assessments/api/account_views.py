@@ -78,6 +78,23 @@ class RegisterApi(APIView):
         )
 
 
+class PasswordResetApi(APIView):
+    permission_classes = [permissions.AllowAny]
+    authentication_classes: list = []
+    throttle_classes = [ScopedRateThrottle]
+    throttle_scope = "password_reset"
+
+    @extend_schema(request=s.PasswordResetRequestSerializer, responses={202: s.DetailSerializer})
+    def post(self, request: Request) -> Response:
+        """E-mail a link to choose a new password; the same answer for any address."""
+        data = s.PasswordResetRequestSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        services.password_reset_request(email=data.validated_data["email"],
+                                        base_url=request.build_absolute_uri("/"))
+        return Response({"detail": "If this address has an account, a link to choose a new "
+                                   "password is on its way."}, status=status.HTTP_202_ACCEPTED)
+
+
 class ActivateApi(APIView):
     permission_classes = [permissions.AllowAny]
     authentication_classes: list = []

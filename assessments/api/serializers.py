@@ -79,7 +79,8 @@ class PatientAdminSerializer(PatientSerializer):
 
 class RegistrationSerializer(serializers.Serializer):
     email = serializers.EmailField(max_length=254)
-    password = serializers.CharField(write_only=True, max_length=128,
+    # Spaces count, at sign-in too (web and API alike).
+    password = serializers.CharField(write_only=True, max_length=128, trim_whitespace=False,
                                      style={"input_type": "password"})
     first_name = serializers.CharField(max_length=150, required=False, allow_blank=True)
     last_name = serializers.CharField(max_length=150, required=False, allow_blank=True)
@@ -95,6 +96,10 @@ class RegistrationSerializer(serializers.Serializer):
         except DjangoValidationError as exc:
             raise serializers.ValidationError({"password": list(exc.messages)}) from exc
         return attrs
+
+
+class PasswordResetRequestSerializer(serializers.Serializer):
+    email = serializers.EmailField(max_length=254)
 
 
 class ActivationSerializer(serializers.Serializer):

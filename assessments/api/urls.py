@@ -19,6 +19,8 @@ urlpatterns = [
     path("auth/logout", account_views.LogoutApi.as_view(), name="logout-api"),
     path("auth/register", account_views.RegisterApi.as_view(), name="register"),
     path("auth/activate", account_views.ActivateApi.as_view(), name="activate"),
+    path("auth/password-reset", account_views.PasswordResetApi.as_view(),
+         name="password-reset-api"),
     path("me", account_views.MeApi.as_view(), name="me"),
     path("recording-protocol", views.RecordingProtocolApi.as_view(), name="recording-protocol"),
     path("consent-documents", views.ConsentDocumentListApi.as_view(), name="consent-documents"),

@@ -207,6 +207,10 @@ def test_passwords_are_hashed_with_argon2() -> None:
     ("123456789012345", False),  # numeric only
     ("a quiet river at dusk", True),
     ("x" * 30 + " long passphrase " + "y" * 60, True),  # over 100 characters works
+    ("aaaaaaaaaaaa", False),  # issue 18 row 11: repeated or sequential
+    ("abababababab", False),
+    ("abcdefghijklmn", False),
+    ("98765432109876", False),
 ])
 def test_password_policy(password: str, ok: bool) -> None:
     try:
@@ -320,3 +324,61 @@ def test_an_activation_link_cannot_undo_a_lock(api_client, django_capture_on_com
     user.refresh_from_db()
     assert not user.is_active
     assert sign_in(api_client, user.email, REGISTRATION["password"]).status_code == 401
+
+
+@pytest.mark.django_db
+def test_spaces_in_a_password_count_on_the_api_and_the_web_alike(
+    api_client, client, django_capture_on_commit_callbacks
+) -> None:
+    """Issue 18 row 11: the API trimmed the password, the web form did not."""
+    password = "  a quiet river at dusk  "
+    with django_capture_on_commit_callbacks(execute=True):
+        api_client.post("/api/v1/auth/register",
+                        {**REGISTRATION, "email": "sol@example.org", "password": password},
+                        format="json")
+    api_client.post("/api/v1/auth/activate", activation_link_from(mail.outbox), format="json")
+    assert sign_in(api_client, "sol@example.org", password).status_code == 200
+    assert sign_in(api_client, "sol@example.org", password.strip()).status_code == 401
+    assert client.post("/accounts/login/", {"username": "sol@example.org",
+                                            "password": password}).status_code == 302
+
+
+@pytest.mark.django_db
+def test_a_forgotten_password_is_reset_by_e_mail(api_client, client,
+                                                 django_capture_on_commit_callbacks) -> None:
+    """Issue 18 row 11: there was no self-service reset."""
+    user = PatientFactory().user
+    stolen = sign_in(api_client, user.email).json()["refresh"]
+    with django_capture_on_commit_callbacks(execute=True):
+        asked = api_client.post("/api/v1/auth/password-reset", {"email": user.email.upper()},
+                                format="json")
+        unknown = api_client.post("/api/v1/auth/password-reset",
+                                  {"email": "nobody@example.org"}, format="json")
+    assert asked.status_code == unknown.status_code == 202
+    assert asked.json() == unknown.json()
+    assert [m.to for m in mail.outbox] == [[user.email]]
+    link = re.search(r"/accounts/reset/[^/]+/[^/]+/", mail.outbox[0].body).group(0)
+    form = client.get(link, follow=True)
+    assert form.status_code == 200
+    assert b"new_password1" in form.content
+    new = "a different quiet river"
+    done = client.post(form.redirect_chain[-1][0], {"new_password1": new,
+                                                    "new_password2": new})
+    assert done.status_code == 302
+    assert sign_in(api_client, user.email, new).status_code == 200
+    assert api_client.post(REFRESH_URL, {"refresh": stolen}, format="json").status_code == 401
+    assert client.get(link, follow=True).context["validlink"] is False  # used up
+
+
+@pytest.mark.django_db
+def test_password_reset_requests_are_limited(api_client, client,
+                                             django_capture_on_commit_callbacks) -> None:
+    inactive = UserFactory(is_active=False)
+    with django_capture_on_commit_callbacks(execute=True):
+        statuses = [api_client.post("/api/v1/auth/password-reset", {"email": inactive.email},
+                                    format="json").status_code for _ in range(6)]
+        pages = [client.post("/accounts/password-reset/", {"email": inactive.email}).status_code
+                 for _ in range(6)]
+    assert statuses == [202] * 5 + [429]
+    assert pages == [200] * 5 + [429]
+    assert mail.outbox == []  # an account that is not active gets no link

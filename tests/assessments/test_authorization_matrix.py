@@ -63,6 +63,7 @@ MATRIX = [
     Row("POST", "/api/v1/auth/token/refresh", everyone(400), body={}),
     Row("POST", "/api/v1/auth/register", everyone(400), body={}),
     Row("POST", "/api/v1/auth/activate", everyone(400), body={}),
+    Row("POST", "/api/v1/auth/password-reset", everyone(400), body={}),
     Row("POST", "/api/v1/auth/logout", signed_in(400), body={}),
     Row("GET", "/api/v1/me", signed_in(200)),
     Row("PATCH", "/api/v1/me", signed_in(200), body={"first_name": "Renamed"}),
