@@ -108,6 +108,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "backtracker_site.middleware.no_store",
+    "backtracker_site.middleware.security_headers",
     "backtracker_site.middleware.request_id",
     "backtracker_site.middleware.reject_nul",
     "axes.middleware.AxesMiddleware",
