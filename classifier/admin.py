@@ -41,8 +41,11 @@ class RetrainForm(forms.Form):
     streams = forms.MultipleChoiceField(
         choices=[("images", "back masks"), ("motion", "motion features"), ("proms", "PROMs"),
                  ("curvature", "spinal curvature (outline)")],
-        initial=["images"], widget=forms.CheckboxSelectMultiple)
-    profile = forms.ChoiceField(choices=[("quick", "quick (CPU, minutes)"),
+        required=False, widget=forms.CheckboxSelectMultiple,
+        help_text="Leave empty for the profile's streams (curvature: the curvature stream; "
+                  "quick and paper: back masks).")
+    profile = forms.ChoiceField(choices=[("curvature", "curvature (default, CPU, seconds)"),
+                                         ("quick", "quick (back masks, CPU, minutes)"),
                                          ("paper", "paper (200 epochs, GPU worker)")])
     epochs = forms.IntegerField(min_value=1, max_value=1000, required=False,
                                 help_text="Leave empty for the profile's number of epochs.")

@@ -41,7 +41,7 @@ class ModelConfig:
     motion_dim: int = 9  # M
     prom_dim: int = 8  # N
     curvature_dim: int = 7  # C
-    hidden: int = 16  # width of the motion / PROM nets
+    hidden: int = 16  # width of the vector nets (motion, PROMs, curvature); 0 = linear
     dropout: float = 0.0  # before the ResNet's final linear layer
 
     def __post_init__(self) -> None:
@@ -73,19 +73,24 @@ def build_mask_net(dropout: float = 0.0) -> nn.Module:
 
 
 class VectorNet(nn.Module):
-    """Standardise a feature vector (buffers), then a 2-layer FCN with LeakyReLU -> 1 logit."""
+    """Standardise a feature vector (buffers), then a 2-layer FCN with LeakyReLU -> 1 logit;
+    with hidden = 0 a single linear layer (a logistic regression on the standardised values,
+    the sturdier choice for a few numbers and a few dozen participants)."""
 
     def __init__(self, dim: int, hidden: int) -> None:
         super().__init__()
         self.register_buffer("mean", torch.zeros(dim))
         self.register_buffer("std", torch.ones(dim))
-        self.net = nn.Sequential(
-            nn.Linear(dim, hidden),
-            nn.LeakyReLU(0.01),
-            nn.Linear(hidden, hidden),
-            nn.LeakyReLU(0.01),
-            nn.Linear(hidden, 1),
-        )
+        if hidden == 0:
+            self.net = nn.Sequential(nn.Linear(dim, 1))
+        else:
+            self.net = nn.Sequential(
+                nn.Linear(dim, hidden),
+                nn.LeakyReLU(0.01),
+                nn.Linear(hidden, hidden),
+                nn.LeakyReLU(0.01),
+                nn.Linear(hidden, 1),
+            )
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         z = (x - self.mean) / self.std  # (B, D)

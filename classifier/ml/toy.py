@@ -32,8 +32,11 @@ def toy_participants(
     seed: int = 0,
     motion_dim: int = 9,
     prom_dim: int = 8,
+    curvature_dim: int = 7,
 ) -> list[Participant]:
-    """n participants alternating FP (1) / EP (0), with masks, thetas, motion and PROMs."""
+    """n participants alternating FP (1) / EP (0), with masks, thetas, motion, PROMs and a
+    curvature vector whose lumbar share (index 5, as in CURVATURE_VECTOR_NAMES) is lower for
+    FP, as in the flexion pattern's flat-backed extension."""
     rng = np.random.default_rng(seed)
     people = []
     for i in range(n):
@@ -55,6 +58,8 @@ def toy_participants(
         motion *= 10.0  # raw scale differs from 1, so normalisation matters
         proms = rng.normal(20, 5, prom_dim).astype(np.float32)
         proms[0] += 2.0 * sign * separation
+        curvature = rng.normal(10, 3, curvature_dim).astype(np.float32)
+        curvature[min(5, curvature_dim - 1)] = 0.45 - 0.12 * sign * separation + rng.normal(0, 0.1)
         people.append(
             Participant(
                 participant_id=f"p{i:03d}",
@@ -63,6 +68,7 @@ def toy_participants(
                 thetas=thetas.tolist(),
                 motion=motion,
                 proms=proms,
+                curvature=curvature,
             )
         )
     return people

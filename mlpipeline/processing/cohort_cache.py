@@ -48,14 +48,15 @@ def cohort_rows(cohort: Path) -> list[dict[str, str]]:
 
 
 @functools.cache
-def current_pipeline_version() -> str:
+def default_pipeline_version() -> str:
+    """The version of the pipeline with its default settings (what the cache analyses with)."""
     return pipeline_version(PipelineConfig())
 
 
 def video_stamp(video: Path) -> dict[str, int | str]:
     stat = video.stat()
     return {"bytes": stat.st_size, "mtime_ns": stat.st_mtime_ns,
-            "pipeline": current_pipeline_version()}
+            "pipeline": default_pipeline_version()}
 
 
 def is_cached(video: Path, folder: Path) -> bool:

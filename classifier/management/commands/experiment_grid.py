@@ -34,7 +34,9 @@ class Command(BaseCommand):
                             help="K of the image stream in the fusions (Table 4)")
         parser.add_argument("--streams", default=",".join(STREAMS),
                             help="streams to include; fusions need images and the other stream")
-        parser.add_argument("--profile", choices=["paper", "quick"], default="quick")
+        parser.add_argument("--profile", choices=["paper", "quick"], default="quick",
+                            help="for the cells with back masks; cells without them train "
+                                 "as the curvature profile does")
         parser.add_argument("--folds", type=int, default=5)
         parser.add_argument("--seed", type=int, default=0)
         parser.add_argument("--epochs", type=int, help="override the profile's epochs")
@@ -71,6 +73,8 @@ class Command(BaseCommand):
         if options["image_size"]:
             overrides["model"] = {"image_size": options["image_size"]}
         base = profile_config(options["profile"]).replace(**overrides)
+        vector_base = profile_config("curvature").replace(
+            folds=options["folds"], seed=options["seed"], progress_bar=False)
 
         participants_by_task = {}
         for task in tasks:
@@ -92,7 +96,8 @@ class Command(BaseCommand):
 
         try:
             rows = run_grid(participants_by_task, cells, base, options["out"], progress=progress,
-                            cell_reports=not options["no_cell_reports"])
+                            cell_reports=not options["no_cell_reports"],
+                            vector_base=vector_base)
         finally:
             bar.close()
         self.stdout.write(f"{len(rows)} cells; report in {options['out'] / 'grid.md'}")

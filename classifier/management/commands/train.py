@@ -8,6 +8,7 @@ from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
 from backtracker_site.api.errors import ApiError
+from classifier.ml.config import DEFAULT_PROFILE, PROFILES
 from classifier.registry import model_version_promote
 from classifier.training import train_and_register
 
@@ -19,9 +20,10 @@ class Command(BaseCommand):
         parser.add_argument("--task", choices=["forward", "backward", "both"], default="backward")
         parser.add_argument("--masks", type=int, default=80, help="K masks per participant")
         parser.add_argument("--folds", type=int, default=5)
-        parser.add_argument("--streams", default="images",
-                            help="comma-separated: images, motion, proms")
-        parser.add_argument("--profile", choices=["paper", "quick"], default="quick")
+        parser.add_argument("--streams", default="",
+                            help="comma-separated: images, motion, proms, curvature "
+                                 "(default: the profile's)")
+        parser.add_argument("--profile", choices=PROFILES, default=DEFAULT_PROFILE)
         parser.add_argument("--epochs", type=int, help="override the profile's epochs")
         parser.add_argument("--seed", type=int, default=0)
         parser.add_argument("--report", type=Path, required=True, help="folder for the report")
