@@ -116,3 +116,26 @@ def test_the_shipped_demo_model_classifies_the_demo_cohort(tmp_path: Path) -> No
     served = OnnxClassifier(shipped.onnx)
     right = [served.predict(curvature=p.curvature).phenotype == p.phenotype for p in participants]
     assert sum(right) >= 6, right
+
+
+@pytest.mark.django_db
+def test_the_demo_registers_and_promotes_the_shipped_model(tmp_path: Path, monkeypatch) -> None:
+    from backtracker_site import demo
+    from classifier.ml import demo_model
+    from classifier.models import ModelVersion
+    from mlpipeline.services import current_pipeline_version
+
+    participants = toy_participants(20, size=16, masks_per_participant=3, separation=2.0)
+    cohort, cache = write_analysed_cohort(tmp_path, participants)
+    built = build_demo_model(cohort, cache, "another-pipeline", out_dir=tmp_path / "demo")
+    monkeypatch.setattr(demo_model, "DEMO_MODEL", built.onnx)
+    monkeypatch.setattr(demo_model, "DEMO_CARD", tmp_path / "demo" / "demo-backward.json")
+    assert demo.promote_shipped_demo_model() is False  # built by another pipeline version
+    assert not ModelVersion.objects.exists()
+
+    build_demo_model(cohort, cache, current_pipeline_version(), out_dir=tmp_path / "demo")
+    assert demo.promote_shipped_demo_model() is True
+    version = ModelVersion.objects.get(is_active=True)
+    assert version.pipeline_version == current_pipeline_version()
+    assert "not for clinical use" in version.manifest["note"]
+    assert version.config["model"]["streams"] == ["curvature"]

@@ -1,7 +1,9 @@
 """python manage.py experiment_grid: the paper's Tables 2-4 on the labelled patients.
 
 Every cell is one grouped cross-validation (classifier.ml.grid); the participants are the
-ones `train` uses (physio-labelled patients who consent to model training). Writes
+ones `train` uses (physio-labelled patients who consent to model training), or with
+--cohort those of a labelled cohort folder in the import format, analysed into
+var/acceptance/<name>/ by the same pipeline (as the benchmarks do). Writes
 OUT/grid.md (ours beside the paper's figures), OUT/grid.json and, per cell,
 OUT/cells/<cell>/report.{json,md} and roc.png. Registers no model.
 """
@@ -10,10 +12,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
 from classifier.dataset import TASKS, training_participants
+from classifier.ml.grid import FUSIONS
 from classifier.ml.model import STREAMS
 
 
@@ -34,6 +38,12 @@ class Command(BaseCommand):
                             help="K of the image stream in the fusions (Table 4)")
         parser.add_argument("--streams", default=",".join(STREAMS),
                             help="streams to include; fusions need images and the other stream")
+        parser.add_argument("--fusions", default=",".join("+".join(f) for f in FUSIONS),
+                            help="comma-separated fusions of Table 4, e.g. images+curvature")
+        parser.add_argument("--cohort", type=Path,
+                            help="a labelled cohort folder instead of the database's patients")
+        parser.add_argument("--workers", type=int, default=1,
+                            help="pipeline processes for --cohort")
         parser.add_argument("--profile", choices=["paper", "quick"], default="quick",
                             help="for the cells with back masks; cells without them train "
                                  "as the curvature profile does")
@@ -64,8 +74,11 @@ class Command(BaseCommand):
         if not mask_counts or min(mask_counts) < 1 or options["fusion_masks"] < 1:
             raise CommandError("K values must be positive")
 
+        fusions = [tuple(f.split("+")) for f in csv_list(options["fusions"])]
+        if any(set(f) - set(STREAMS) for f in fusions):
+            raise CommandError(f"--fusions must join streams of {', '.join(STREAMS)} with +")
         cells = paper_grid(tasks, mask_counts, fusion_masks=options["fusion_masks"],
-                           streams=streams)
+                           streams=streams, fusions=fusions)
         overrides = {"folds": options["folds"], "seed": options["seed"], "progress_bar": False}
         for option in ("epochs", "train_masks", "batch_size"):
             if options[option]:
@@ -78,7 +91,7 @@ class Command(BaseCommand):
 
         participants_by_task = {}
         for task in tasks:
-            participants, _ = training_participants(task)
+            participants = self.participants(task, options)
             labels = [p.label for p in participants]
             if min(labels.count(0), labels.count(1)) < base.folds:
                 raise CommandError(
@@ -101,3 +114,16 @@ class Command(BaseCommand):
         finally:
             bar.close()
         self.stdout.write(f"{len(rows)} cells; report in {options['out'] / 'grid.md'}")
+
+    def participants(self, task: str, options) -> list:
+        if options["cohort"] is None:
+            return training_participants(task)[0]
+        from classifier.ml.cohort import cohort_participants
+        from mlpipeline.processing.cohort_cache import analyse_cohort, recorded_tasks
+
+        cohort = options["cohort"].resolve()
+        if not (cohort / "cohort.csv").exists():
+            raise CommandError(f"{cohort} has no cohort.csv")
+        cache = Path(settings.VAR_DIR) / "acceptance" / cohort.name
+        analyse_cohort(cohort, cache, recorded_tasks(task), options["workers"])
+        return cohort_participants(cohort, cache, task)[0]
