@@ -3,11 +3,9 @@ the promise that it classifies the demo cohort it was not trained on."""
 
 from __future__ import annotations
 
-import csv
 import json
 from pathlib import Path
 
-import cv2
 import numpy as np
 import pytest
 
@@ -18,6 +16,7 @@ from classifier.ml.inference import OnnxClassifier
 from classifier.ml.toy import toy_participants
 from classifier.ml.train import cross_validate, train_final
 from mlpipeline.processing.curvature import CURVATURE_VECTOR_NAMES
+from tests.classifier.cohort_files import write_analysed_cohort
 
 
 def test_the_default_profile_learns_the_curvature_stream(tmp_path: Path) -> None:
@@ -37,34 +36,6 @@ def test_the_default_profile_learns_the_curvature_stream(tmp_path: Path) -> None
         served.predict()
     missing = served.predict(curvature=np.full(len(CURVATURE_VECTOR_NAMES), np.nan))
     assert 0 < missing.probability_fp < 1  # missing values become the training mean
-
-
-def write_analysed_cohort(root: Path, participants) -> tuple[Path, Path]:
-    """A cohort folder (cohort.csv, cohort.json) and its analysed cache, as
-    mlpipeline.processing.cohort_cache writes them, from toy participants."""
-    cohort, cache = root / "cohort", root / "cache"
-    cohort.mkdir(parents=True)
-    with (cohort / "cohort.csv").open("w", newline="") as fh:
-        writer = csv.DictWriter(fh, fieldnames=["participant_id", "group", "forward_video",
-                                                "backward_video"])
-        writer.writeheader()
-        for p in participants:
-            writer.writerow({"participant_id": p.participant_id, "group": p.phenotype,
-                             "forward_video": "",
-                             "backward_video": f"videos/{p.participant_id}.mp4"})
-            folder = cache / p.participant_id / "backward"
-            (folder / "masks").mkdir(parents=True)
-            entries = []
-            for n, (mask, theta) in enumerate(zip(p.masks, p.thetas, strict=True)):
-                cv2.imwrite(str(folder / "masks" / f"{n:06d}.png"), mask.astype(np.uint8) * 255)
-                entries.append({"file": f"masks/{n:06d}.png", "frame": n, "theta": theta})
-            document = {"qc": {"ok": True, "issues": []}, "masks": entries,
-                        "motion_features": {},
-                        "curvature": dict(zip(CURVATURE_VECTOR_NAMES,
-                                              p.curvature.tolist(), strict=True))}
-            (folder / "features.json").write_text(json.dumps(document))
-    (cohort / "cohort.json").write_text(json.dumps({"seed": 99, "generator_version": 3}))
-    return cohort, cache
 
 
 def test_build_demo_model_writes_a_model_and_its_card(tmp_path: Path) -> None:

@@ -29,7 +29,8 @@ def test_it_writes_one_report_with_the_papers_figures_beside_ours(tmp_path) -> N
     ]  # no PROM cells: the stream was not asked for
     assert all(0 <= row["macro"]["accuracy"]["mean"] <= 1 for row in summary)
     markdown = (tmp_path / "grid.md").read_text()
-    assert "Profile `quick`, 2-fold cross-validation" in markdown
+    assert "Profile `quick` for cells with back masks" in markdown
+    assert "2-fold cross-validation" in markdown
     assert "## Table 2: back masks" in markdown
     assert "## Table 4: fusion" in markdown
     motion_row = next(line for line in markdown.splitlines() if "| backward | — | motion |" in line)
@@ -53,3 +54,20 @@ def test_it_refuses_unknown_tasks_and_streams(tmp_path) -> None:
         call_command("experiment_grid", "--out", str(tmp_path), "--tasks", "sideways")
     with pytest.raises(CommandError, match="--streams"):
         call_command("experiment_grid", "--out", str(tmp_path), "--streams", "images,gait")
+
+
+def test_it_runs_on_a_cohort_folder_with_the_curvature_stream(tmp_path, settings) -> None:
+    from classifier.ml.toy import toy_participants
+    from tests.classifier.cohort_files import write_analysed_cohort
+
+    settings.VAR_DIR = tmp_path / "var"
+    participants = toy_participants(12, size=16, masks_per_participant=3, separation=2.0)
+    write_analysed_cohort(tmp_path, participants, cache=tmp_path / "var" / "acceptance" / "cohort")
+    call_command("experiment_grid", "--out", str(tmp_path / "grid"), "--tasks", "backward",
+                 "--masks", "3", "--fusion-masks", "3", "--streams", "images,curvature",
+                 "--fusions", "images+curvature", "--cohort", str(tmp_path / "cohort"), *TINY)
+    summary = json.loads((tmp_path / "grid" / "grid.json").read_text())
+    assert [(row["masks"], row["streams"]) for row in summary] == [
+        (3, ["images"]), (None, ["curvature"]), (3, ["images", "curvature"])]
+    assert "Table 3: motion features, curvature and PROMs alone" in (
+        tmp_path / "grid" / "grid.md").read_text()

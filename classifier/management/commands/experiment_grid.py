@@ -86,8 +86,8 @@ class Command(BaseCommand):
         if options["image_size"]:
             overrides["model"] = {"image_size": options["image_size"]}
         base = profile_config(options["profile"]).replace(**overrides)
-        vector_base = profile_config("curvature").replace(
-            folds=options["folds"], seed=options["seed"], progress_bar=False)
+        vector_base = profile_config("curvature").replace(**{
+            name: value for name, value in overrides.items() if name != "model"})
 
         participants_by_task = {}
         for task in tasks:
