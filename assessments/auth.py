@@ -17,6 +17,7 @@ from django.db import IntegrityError, transaction
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from rest_framework import serializers
+from rest_framework.exceptions import AuthenticationFailed
 from rest_framework_simplejwt.exceptions import InvalidToken, TokenBackendError, TokenError
 from rest_framework_simplejwt.serializers import PasswordField, TokenObtainPairSerializer
 from rest_framework_simplejwt.settings import api_settings
@@ -62,10 +63,33 @@ class EmailTokenObtainPairSerializer(TokenObtainPairSerializer):
                                                                  max_length=254)
         # Spaces in a password count, as in the web sign-in form (issue 18 row 11).
         self.fields["password"] = PasswordField(trim_whitespace=False, max_length=128)
+        self.fields["otp"] = serializers.CharField(
+            write_only=True, required=False, max_length=64,
+            help_text="The authenticator app's code or a recovery code: needed for staff "
+                      "and for patients who switched two-factor sign-in on.")
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, str]:
         attrs[self.username_field] = attrs[self.username_field].strip().lower()
-        return super().validate(attrs)
+        tokens = super().validate(attrs)
+        self.check_second_factor(attrs.get("otp", ""))
+        return tokens
+
+    def check_second_factor(self, otp: str) -> None:
+        """Staff always, patients once they opted in: the password alone is not enough."""
+        from assessments import mfa
+
+        if not (mfa.mfa_required(self.user) or mfa.mfa_enabled(self.user)):
+            return
+        if not mfa.mfa_enabled(self.user):
+            raise AuthenticationFailed(
+                "Set up two-factor sign-in on the website first (/accounts/mfa/setup/).",
+                code="mfa_setup_required")
+        if not otp:
+            raise AuthenticationFailed("Enter the code from your authenticator app.",
+                                       code="otp_required")
+        if mfa.mfa_verify(user=self.user, token=otp) is None:
+            raise AuthenticationFailed("That code is not right; wait for the next one.",
+                                       code="otp_invalid")
 
 
 def revoke_all_refresh_tokens(user_id: Any) -> int:

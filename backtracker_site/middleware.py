@@ -5,10 +5,16 @@ from __future__ import annotations
 import re
 import uuid
 from collections.abc import Callable
-from urllib.parse import urlsplit
+from urllib.parse import urlencode, urlsplit
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
+from django.http import (
+    HttpRequest,
+    HttpResponse,
+    HttpResponseBadRequest,
+    HttpResponseRedirect,
+    JsonResponse,
+)
 
 from backtracker_site.api.errors import error_body
 
@@ -102,5 +108,30 @@ def security_headers(get_response: Callable[[HttpRequest], HttpResponse]):
         response.headers.setdefault("Content-Security-Policy", policy)
         response.headers.setdefault("Permissions-Policy", PERMISSIONS_POLICY)
         return response
+
+    return middleware
+
+
+MFA_PROTECTED = ("/dashboard/", "/admin/", "/api/")
+
+
+def staff_mfa(get_response: Callable[[HttpRequest], HttpResponse]):
+    """Staff sessions reach the dashboard, the admin and the API only after a second
+    factor (issue 18): without a confirmed authenticator they are sent to set one up,
+    with one they are asked for a code. Bearer-token API calls are checked at sign-in."""
+    from assessments.mfa import mfa_enabled, mfa_required
+
+    def middleware(request: HttpRequest) -> HttpResponse:
+        user = request.user
+        if (request.path.startswith(MFA_PROTECTED) and "HTTP_AUTHORIZATION" not in request.META
+                and user.is_authenticated and mfa_required(user) and not user.is_verified()):
+            if request.path.startswith("/api/v1/"):
+                return JsonResponse(error_body(
+                    "mfa_required", "Confirm your sign-in with your authenticator code "
+                    "first (/accounts/mfa/verify/)."), status=403)
+            step = "verify" if mfa_enabled(user) else "setup"
+            return HttpResponseRedirect(
+                f"/accounts/mfa/{step}/?{urlencode({'next': request.get_full_path()})}")
+        return get_response(request)
 
     return middleware

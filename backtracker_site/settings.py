@@ -90,6 +90,9 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "django_filters",
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "storages",
     "backtracker_site",
     "assessments",
@@ -105,6 +108,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "backtracker_site.middleware.staff_mfa",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "backtracker_site.middleware.no_store",
@@ -213,6 +218,9 @@ AXES_LOCKOUT_CALLABLE = "assessments.auth.lockout_response"
 # lockout, anonymous throttles and the access log alike (backtracker_site.client_ip).
 TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", env_int("AXES_IPWARE_PROXY_COUNT", 0))
 AXES_CLIENT_IP_CALLABLE = "backtracker_site.client_ip.client_ip"
+
+# Two-factor sign-in (assessments/mfa.py): required for physiotherapists and admins.
+OTP_TOTP_ISSUER = "BackTracker"
 
 SIMPLE_JWT = {
     "ACCESS_TOKEN_LIFETIME": timedelta(minutes=env_int("JWT_ACCESS_MINUTES", 5)),

@@ -24,6 +24,8 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("accounts/mfa/setup/", views.mfa_setup, name="mfa-setup"),
+    path("accounts/mfa/verify/", views.mfa_verify, name="mfa-verify"),
     path("accounts/password-reset/", views.password_reset, name="password-reset"),
     path("accounts/reset/<str:uidb64>/<str:token>/",
          auth_views.PasswordResetConfirmView.as_view(success_url="/accounts/reset/done/"),

@@ -34,6 +34,32 @@ def fast_outbox(settings):
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 
 
+@pytest.fixture(autouse=True)
+def staff_force_login_passes_mfa(monkeypatch):
+    """``force_login`` stands for a completed sign-in, so for staff it includes the second
+    factor (a confirmed authenticator, verified in the session). Tests of two-factor
+    sign-in itself sign in through the forms (tests/assessments/test_mfa.py)."""
+    from django.test import Client
+
+    original = Client.force_login
+
+    def force_login(self, user, backend=None):
+        original(self, user, backend)
+        from assessments.mfa import mfa_required
+
+        if mfa_required(user):
+            from django_otp import DEVICE_ID_SESSION_KEY
+            from django_otp.plugins.otp_totp.models import TOTPDevice
+
+            device, _ = TOTPDevice.objects.get_or_create(user=user, name="test",
+                                                         defaults={"confirmed": True})
+            session = self.session
+            session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+            session.save()
+
+    monkeypatch.setattr(Client, "force_login", force_login)
+
+
 @pytest.fixture
 def api_client():
     from rest_framework.test import APIClient

@@ -12,7 +12,7 @@ from rest_framework_simplejwt.exceptions import TokenError
 from rest_framework_simplejwt.tokens import RefreshToken
 from rest_framework_simplejwt.views import TokenObtainPairView, TokenRefreshView
 
-from assessments import services
+from assessments import mfa, services
 from assessments.api import serializers as s
 from assessments.auth import LOCKOUT_MESSAGE, LogoutSerializer, lockout_retry_after
 from assessments.models import User
@@ -109,6 +109,41 @@ class ActivateApi(APIView):
             raise ApiError(code="invalid_link",
                            message="This activation link is invalid or has expired.")
         return Response({"detail": "Your account is active; you can sign in now."})
+
+
+class MfaApi(APIView):
+    """Two-factor sign-in for the signed-in user (patients opt in; staff must have it)."""
+
+    @extend_schema(request=None, responses={201: s.MfaStartSerializer})
+    def post(self, request: Request) -> Response:
+        """Start setting up an authenticator app; confirm with a code to switch it on."""
+        device = mfa.mfa_start(user=request.user)
+        return Response({"secret": mfa.secret_of(device), "otpauth_uri": device.config_url},
+                        status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=s.MfaDisableSerializer, responses={204: None})
+    def delete(self, request: Request) -> Response:
+        """Switch two-factor sign-in off (patients only), with the account's password."""
+        if mfa.mfa_required(request.user):
+            raise ApiError(code="mfa_required", status_code=403,
+                           message="Two-factor sign-in is required for staff accounts.")
+        data = s.MfaDisableSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        if not request.user.check_password(data.validated_data["password"]):
+            raise ApiError(code="wrong_password", status_code=400,
+                           message="The password is not right.")
+        mfa.mfa_disable(user=request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class MfaConfirmApi(APIView):
+    @extend_schema(request=s.MfaCodeSerializer, responses={200: s.MfaRecoveryCodesSerializer})
+    def post(self, request: Request) -> Response:
+        """Switch two-factor sign-in on with the app's current code; returns recovery codes."""
+        data = s.MfaCodeSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        _, codes = mfa.mfa_confirm(user=request.user, token=data.validated_data["otp"])
+        return Response({"recovery_codes": codes})
 
 
 class MeApi(generics.RetrieveUpdateAPIView):

@@ -98,6 +98,24 @@ class RegistrationSerializer(serializers.Serializer):
         return attrs
 
 
+class MfaStartSerializer(serializers.Serializer):
+    secret = serializers.CharField(read_only=True, help_text="Base32 key for the app.")
+    otpauth_uri = serializers.CharField(read_only=True, help_text="otpauth:// URI (QR code).")
+
+
+class MfaCodeSerializer(serializers.Serializer):
+    otp = serializers.CharField(max_length=64, help_text="The code the app shows now.")
+
+
+class MfaRecoveryCodesSerializer(serializers.Serializer):
+    recovery_codes = serializers.ListField(child=serializers.CharField(), read_only=True,
+                                           help_text="One-time codes, shown this once.")
+
+
+class MfaDisableSerializer(serializers.Serializer):
+    password = serializers.CharField(max_length=128, trim_whitespace=False)
+
+
 class PasswordResetRequestSerializer(serializers.Serializer):
     email = serializers.EmailField(max_length=254)
 

@@ -22,6 +22,8 @@ urlpatterns = [
     path("auth/password-reset", account_views.PasswordResetApi.as_view(),
          name="password-reset-api"),
     path("me", account_views.MeApi.as_view(), name="me"),
+    path("me/mfa", account_views.MfaApi.as_view(), name="mfa"),
+    path("me/mfa/confirm", account_views.MfaConfirmApi.as_view(), name="mfa-confirm"),
     path("recording-protocol", views.RecordingProtocolApi.as_view(), name="recording-protocol"),
     path("consent-documents", views.ConsentDocumentListApi.as_view(), name="consent-documents"),
     *router.urls,
