@@ -72,6 +72,7 @@ def pipeline_run(video: Path, task: str, truth: np.ndarray, config: PipelineConf
         "pose_s": result.timings["pose"],
         "frames": len(result.frames),
         "total_s": result.timings["total"],
+        "qc": [i.code for i in result.qc.issues],
     }
 
 
@@ -105,9 +106,10 @@ def raw_run(video: Path, truth: np.ndarray, name: str) -> dict:
     found = np.isfinite(pred)
     return {
         "errors": np.abs(pred[found] - truth[:n][found]),
-        "found": float(found.mean()) if n else 0.0,
+        "with_theta": float(found.mean()) if n else 0.0,
         "pose_s": seconds,
         "frames": len(predictions),
+        "qc": [],
     }
 
 
@@ -138,16 +140,21 @@ def main() -> None:
                 mae = r["errors"].mean() if r["errors"].size else float("nan")
                 print(
                     f"{video.name:26s} {name:5s} {kind:8s} MAE {mae:5.2f} deg  "
+                    f"theta {r['with_theta']:6.1%}  "
                     f"{1000 * r['pose_s'] / max(r['frames'], 1):6.1f} ms/frame "
-                    f"({r['frames']} frames)",
+                    f"({r['frames']} frames)  {' '.join(r['qc'])}",
                     flush=True,
                 )
     print(
         f"\n{len(jobs)} videos from {args.cohort}; pipeline at {args.analysis_fps:g} frames/s, "
         "raw = BlazePose alone on every frame"
     )
-    header = ("model", "run", "MAE fwd", "MAE bwd", "ms/frame", "x full")
-    print("{:6s} {:9s} {:>8s} {:>8s} {:>9s} {:>7s}".format(*header))
+    print(
+        "MAE over the frames with a theta reading; theta = share of frames with one; "
+        "qc = videos with a quality issue"
+    )
+    header = ("model", "run", "MAE fwd", "MAE bwd", "theta", "qc", "ms/frame", "x full")
+    print("{:6s} {:9s} {:>8s} {:>8s} {:>7s} {:>4s} {:>9s} {:>7s}".format(*header))
     for kind in ("pipeline", "raw"):
         speed = {}
         for name in models:
@@ -159,15 +166,20 @@ def main() -> None:
         for name in models:
             if name not in speed:
                 continue
-            maes = []
+            maes, everything = [], []
             for task in ("forward", "backward"):
                 runs = results.get((kind, name, task), [])
+                everything += runs
                 errors = np.concatenate([r["errors"] for r in runs]) if runs else np.array([])
                 maes.append(errors.mean() if errors.size else float("nan"))
             ratio = speed[name] / speed["full"] if "full" in speed else float("nan")
+            coverage = np.sum([r["with_theta"] * r["frames"] for r in everything]) / np.sum(
+                [r["frames"] for r in everything]
+            )
+            failed = sum(bool(r["qc"]) for r in everything)
             print(
-                f"{name:6s} {kind:9s} {maes[0]:8.2f} {maes[1]:8.2f} "
-                f"{1000 * speed[name]:9.1f} {ratio:7.2f}"
+                f"{name:6s} {kind:9s} {maes[0]:8.2f} {maes[1]:8.2f} {coverage:7.1%} "
+                f"{failed:4d} {1000 * speed[name]:9.1f} {ratio:7.2f}"
             )
 
 
