@@ -38,6 +38,7 @@ def toy_participants(
     curvature vector whose lumbar share (index 5, as in CURVATURE_VECTOR_NAMES) is lower for
     FP, as in the flexion pattern's flat-backed extension."""
     rng = np.random.default_rng(seed)
+    curvature_rng = np.random.default_rng([seed, 1])  # its own stream: masks stay as they were
     people = []
     for i in range(n):
         label = 1 if i % 2 == 0 else 0
@@ -58,8 +59,9 @@ def toy_participants(
         motion *= 10.0  # raw scale differs from 1, so normalisation matters
         proms = rng.normal(20, 5, prom_dim).astype(np.float32)
         proms[0] += 2.0 * sign * separation
-        curvature = rng.normal(10, 3, curvature_dim).astype(np.float32)
-        curvature[min(5, curvature_dim - 1)] = 0.45 - 0.12 * sign * separation + rng.normal(0, 0.1)
+        curvature = curvature_rng.normal(10, 3, curvature_dim).astype(np.float32)
+        curvature[min(5, curvature_dim - 1)] = (0.45 - 0.12 * sign * separation
+                                                + curvature_rng.normal(0, 0.1))
         people.append(
             Participant(
                 participant_id=f"p{i:03d}",
