@@ -74,8 +74,30 @@ def iter_frames(
     """Yield every frame in display order; images only where `wanted(index, t)` is true.
 
     `on_geometry` is called once, before the first frame, with the sizes in use.
-    Raises `VideoRejected("corrupt_video")` when the stream cannot be decoded.
+    Raises `VideoRejected("corrupt_video")` when the stream cannot be decoded, and
+    `decode_memory` / `decode_timeout` when the decoder passes its caps: decoding runs in
+    a child process with a memory and time limit (sandbox.py) unless
+    ``VIDEO_DECODE_SANDBOX=0``.
     """
+    from mlpipeline.video import sandbox
+
+    if sandbox.sandbox_enabled():
+        return sandbox.iter_frames_sandboxed(path, max_long_side=max_long_side,
+                                             wanted=wanted, on_geometry=on_geometry,
+                                             threads=threads)
+    return iter_frames_in_process(path, max_long_side=max_long_side, wanted=wanted,
+                                  on_geometry=on_geometry, threads=threads)
+
+
+def iter_frames_in_process(
+    path: str | os.PathLike[str],
+    *,
+    max_long_side: int = 640,
+    wanted: Callable[[int, float], bool] | None = None,
+    on_geometry: Callable[[Geometry], None] | None = None,
+    threads: int = 0,
+) -> Iterator[Frame]:
+    """`iter_frames` in this process, with no limits (the sandbox's child runs this)."""
     try:
         with av.open(os.fspath(path), container_options=OPEN_OPTIONS) as box:
             stream = box.streams.video[0]

@@ -65,6 +65,10 @@ MESSAGES = {
     "in normal video mode, not slow motion or time-lapse.",
     "too_many_frames": "The video headers are inconsistent, so we cannot read it safely. "
     "Please record it again.",
+    "decode_memory": "The video needs more memory to read than we allow. Please record it "
+    "again with the phone's normal camera settings.",
+    "decode_timeout": "Reading the video took too long. Please record it again with the "
+    "phone's normal camera settings.",
 }
 
 
