@@ -110,3 +110,29 @@ def test_the_demo_registers_and_promotes_the_shipped_model(tmp_path: Path, monke
     assert version.pipeline_version == current_pipeline_version()
     assert "not for clinical use" in version.manifest["note"]
     assert version.config["model"]["streams"] == ["curvature"]
+
+
+@pytest.mark.django_db
+@pytest.mark.slow
+def test_assess_classifies_a_real_clip_with_a_curvature_model(tmp_path: Path, monkeypatch,
+                                                               capsys) -> None:
+    """`manage.py assess` feeds the curvature of the clip to a curvature model and prints
+    the lumbar share of each bend beside the result."""
+    from django.core.management import call_command
+
+    from backtracker_site import demo
+    from classifier.ml import demo_model
+    from mlpipeline.services import current_pipeline_version
+    from tests.videos import REAL_DIR
+
+    participants = toy_participants(20, size=16, masks_per_participant=3, separation=2.0)
+    cohort, cache = write_analysed_cohort(tmp_path, participants)
+    built = build_demo_model(cohort, cache, current_pipeline_version(), out_dir=tmp_path / "d")
+    monkeypatch.setattr(demo_model, "DEMO_MODEL", built.onnx)
+    monkeypatch.setattr(demo_model, "DEMO_CARD", tmp_path / "d" / "demo-backward.json")
+    assert demo.promote_shipped_demo_model()
+    call_command("assess", "--backward", str(REAL_DIR / "pose2sim_balancing_cam03.mp4"))
+    answer = json.loads(capsys.readouterr().out)
+    assert answer["phenotype"] in ("FP", "EP")
+    assert 0.5 <= answer["probability"] <= 1
+    assert set(answer["lumbar_share"]) == {"backward"}

@@ -23,7 +23,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, forward: Path | None, backward: Path | None, proms: str,
                **options) -> None:
-        from classifier.ml.preprocess import motion_vector, prom_vector
+        from classifier.ml.preprocess import curvature_vector, motion_vector, prom_vector
         from mlpipeline.processing.errors import PipelineError
         from mlpipeline.processing.pipeline import run_pipeline
         from mlpipeline.services import pipeline_config
@@ -47,7 +47,9 @@ class Command(BaseCommand):
                 sys.exit(2)
             qc[task] = results[task].qc.as_dict()
         answer = {"phenotype": None, "probability": None,
-                  "model_version": version.number if version else None, "qc": qc}
+                  "model_version": version.number if version else None, "qc": qc,
+                  "lumbar_share": {task: result.curvature.lumbar_share
+                                   for task, result in results.items()}}
         missing = [t for t in tasks if t not in results]
         if version is None:
             answer["message"] = "No model is active yet; train and promote one first."
@@ -56,9 +58,11 @@ class Command(BaseCommand):
         else:
             masks = [m.mask for t in tasks for m in results[t].back_masks]
             thetas = [m.theta for t in tasks for m in results[t].back_masks]
+            curvature = np.concatenate(
+                [curvature_vector(results[t].curvature.as_dict()) for t in tasks])
             prediction = classifier_for(version).predict(
                 masks, thetas, motion=motion_vector(results[tasks[0]].motion_features),
-                proms=prom_vector(totals))
+                proms=prom_vector(totals), curvature=curvature)
             answer["phenotype"] = prediction.phenotype
             answer["probability"] = round(float(np.maximum(prediction.probability_fp,
                                                             1 - prediction.probability_fp)), 4)
