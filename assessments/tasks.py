@@ -36,3 +36,10 @@ def sweep_erased_prefixes() -> None:
     from assessments.erasure import erasures_sweep_recent
 
     erasures_sweep_recent()
+
+
+@shared_task(name="assessments.tasks.purge_access_log", queue="default")
+def purge_access_log() -> None:
+    from assessments.audit import access_log_purge
+
+    access_log_purge()

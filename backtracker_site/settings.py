@@ -426,7 +426,13 @@ CELERY_BEAT_SCHEDULE = {
         "task": "assessments.tasks.sweep_erased_prefixes",
         "schedule": 600,
     },
+    "purge-access-log": {
+        "task": "assessments.tasks.purge_access_log",
+        "schedule": 24 * 3600,
+    },
 }
+# The access log is kept this long, then purged daily (never less than 365 days).
+ACCESS_LOG_RETENTION_DAYS = env_int("ACCESS_LOG_RETENTION_DAYS", 6 * 366)
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celery" / "beat-schedule")
 
 # --- Video pipeline -------------------------------------------------------------------
