@@ -221,6 +221,7 @@ AXES_CLIENT_IP_CALLABLE = "backtracker_site.client_ip.client_ip"
 
 # Two-factor sign-in (assessments/mfa.py): required for physiotherapists and admins.
 OTP_TOTP_ISSUER = "BackTracker"
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True  # the admin never shows a TOTP key or recovery code
 
 SIMPLE_JWT = {
     "ACCESS_TOKEN_LIFETIME": timedelta(minutes=env_int("JWT_ACCESS_MINUTES", 5)),

@@ -176,3 +176,20 @@ def test_staff_cannot_switch_it_off(api_client) -> None:
                                  format="json", **bearer(physio))
     assert response.status_code == 403
     assert mfa.mfa_enabled(physio)
+
+
+def test_the_admin_shows_no_authenticator_key_or_recovery_code(client) -> None:
+    from django_otp.plugins.otp_static.models import StaticDevice
+
+    physio = PhysiotherapistFactory()
+    device = mfa.mfa_start(user=physio)
+    _, codes = mfa.mfa_confirm(user=physio, token=code(device))
+    client.force_login(AdminFactory())
+    totp_page = client.get(f"/admin/otp_totp/totpdevice/{device.pk}/change/")
+    assert totp_page.status_code == 200
+    assert device.key.encode() not in totp_page.content
+    assert mfa.secret_of(device).encode() not in totp_page.content
+    static = StaticDevice.objects.get(user=physio)
+    static_page = client.get(f"/admin/otp_static/staticdevice/{static.pk}/change/")
+    assert static_page.status_code == 200
+    assert not any(c.encode() in static_page.content for c in codes)
