@@ -12,6 +12,7 @@ from typing import Any
 
 from axes.helpers import get_cool_off
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import update_last_login
 from django.contrib.auth.tokens import PasswordResetTokenGenerator
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest, HttpResponse, JsonResponse
@@ -19,7 +20,11 @@ from django.shortcuts import render
 from rest_framework import serializers
 from rest_framework.exceptions import AuthenticationFailed
 from rest_framework_simplejwt.exceptions import InvalidToken, TokenBackendError, TokenError
-from rest_framework_simplejwt.serializers import PasswordField, TokenObtainPairSerializer
+from rest_framework_simplejwt.serializers import (
+    PasswordField,
+    TokenObtainPairSerializer,
+    TokenObtainSerializer,
+)
 from rest_framework_simplejwt.settings import api_settings
 from rest_framework_simplejwt.state import token_backend
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
@@ -70,9 +75,13 @@ class EmailTokenObtainPairSerializer(TokenObtainPairSerializer):
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, str]:
         attrs[self.username_field] = attrs[self.username_field].strip().lower()
-        tokens = super().validate(attrs)
+        TokenObtainSerializer.validate(self, attrs)  # the password (and lockout) only
         self.check_second_factor(attrs.get("otp", ""))
-        return tokens
+        # Then as TokenObtainPairSerializer: no token exists before both factors passed.
+        refresh = self.get_token(self.user)
+        if api_settings.UPDATE_LAST_LOGIN:
+            update_last_login(None, self.user)
+        return {"refresh": str(refresh), "access": str(refresh.access_token)}
 
     def check_second_factor(self, otp: str) -> None:
         """Staff always, patients once they opted in: the password alone is not enough."""

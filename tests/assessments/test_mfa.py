@@ -9,6 +9,7 @@ import pytest
 from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from freezegun import freeze_time
+from rest_framework_simplejwt.token_blacklist.models import OutstandingToken
 
 from assessments import mfa
 from tests.factories import (
@@ -121,6 +122,9 @@ def test_api_sign_in_asks_staff_for_the_second_factor(api_client) -> None:
     assert missing.status_code == 401
     assert missing.json()["error"]["code"] == "otp_required"
     assert "access" not in missing.json()
+    assert not OutstandingToken.objects.filter(user=physio).exists()  # none made
+    physio.refresh_from_db()
+    assert physio.last_login is None
     ok = api_client.post(TOKEN_URL, {**body, "otp": code(device)}, format="json")
     assert ok.status_code == 200
     assert "access" in ok.json()
