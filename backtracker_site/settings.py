@@ -99,6 +99,7 @@ INSTALLED_APPS = [
     "mlpipeline",
     "classifier",
     "exercises",
+    "patientapp",
 ]
 
 MIDDLEWARE = [

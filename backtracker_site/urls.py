@@ -35,6 +35,7 @@ urlpatterns = [
     path("accounts/activate/<str:uidb64>/<str:token>/", views.activate_account,
          name="activate-account"),
     path("dashboard/", include("assessments.web")),
+    path("app/", include("patientapp.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),

@@ -40,6 +40,7 @@ class Command(BaseCommand):
         base = f"http://{host}:{port}"
         self.stdout.write(self.style.SUCCESS("\nBackTracker is starting:"))
         self.stdout.write(f"  site           {base}/")
+        self.stdout.write(f"  patient app    {base}/app/ (open it on a phone)")
         self.stdout.write(f"  admin          {base}/admin/")
         self.stdout.write(f"  API docs       {base}/api/docs/")
         self.stdout.write(f"  API health     {base}/api/v1/health")
