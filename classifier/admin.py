@@ -113,9 +113,10 @@ class TrainingRunAdmin(admin.ModelAdmin):
 
 @admin.register(ModelVersion)
 class ModelVersionAdmin(admin.ModelAdmin):
-    list_display = ["number", "task", "cv_accuracy", "is_active", "created_at", "code_version"]
+    list_display = ["number", "task", "cv_accuracy", "is_active", "created_at", "code_version",
+                    "pipeline_version"]
     readonly_fields = ["number", "task", "cv_accuracy", "is_active", "onnx_sha256",
-                       "code_version", "created_at", "metrics", "patients"]
+                       "code_version", "pipeline_version", "created_at", "metrics", "patients"]
     exclude = ["onnx_key", "config", "manifest", "report"]
     actions = ["promote", "force_promote", "roll_back"]
 

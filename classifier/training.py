@@ -95,7 +95,10 @@ def train_and_register(options: dict[str, Any], *, report_dir: Path,
     if len(participants) < 2 * cfg.folds:
         raise ApiError(code="too_few_participants", status_code=409, message=(
             f"{len(participants)} labelled, consenting participants have analysed "
-            f"{cfg.task} recordings; at least {2 * cfg.folds} are needed for {cfg.folds} folds."))
+            f"{cfg.task} recordings; at least {2 * cfg.folds} are needed for {cfg.folds} folds. "
+            f"Only analyses by the current video pipeline (version "
+            f"{manifest['pipeline_version']}) count: recordings analysed by another one "
+            f"must be analysed again."))
 
     def cv_progress(stage: str, percent: float) -> None:
         report(f"cross-validation, {stage}", 2 + 0.78 * percent)
