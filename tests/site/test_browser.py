@@ -127,7 +127,9 @@ def test_a_physio_reviews_a_processed_patient(page, live_server) -> None:
     page.screenshot(path=str(ARTEFACTS / "dashboard-caseload.png"))
     page.click(f"text={patient}")
     page.wait_for_selector("#recordings svg")
-    assert page.locator("#recordings svg").count() == 2
+    assert page.locator("#recordings .chart.theta svg").count() == 2
+    assert page.locator("#recordings .chart.curvature svg").count() == 2
+    assert page.locator(".curvature-summary").count() >= 2  # with the result and per bend
     assert page.locator("img.montage").count() == 2
     page.screenshot(path=str(ARTEFACTS / "dashboard-patient.png"), full_page=True)
     page.select_option("#review-form select[name=phenotype]", "EP")
