@@ -52,15 +52,27 @@ class App:
         assert response.headers["Cache-Control"] == "no-store"
         return response.json() if response.content else {}
 
-    def sign_in(self, email: str, password: str) -> None:
-        tokens = self.call("POST", "/api/v1/auth/token", 200,
-                           json={"email": email, "password": password})
+    def sign_in(self, email: str, password: str, otp: str = "") -> None:
+        body = {"email": email, "password": password, **({"otp": otp} if otp else {})}
+        tokens = self.call("POST", "/api/v1/auth/token", 200, json=body)
         self.http.headers["Authorization"] = f"Bearer {tokens['access']}"
 
     def start_recording(self, task: str, size: int) -> tuple[str, dict]:
         started = self.call("POST", "/api/v1/recordings", 201,
                             json={"task": task, "content_type": "video/mp4", "size_bytes": size})
         return started["recording"]["id"], started["upload"]
+
+
+def authenticator_code(user) -> str:
+    """Set up the user's authenticator app and return the code it shows now."""
+    from django_otp.oath import totp
+
+    from assessments import mfa
+
+    device = mfa.mfa_start(user=user)
+    mfa.mfa_confirm(user=user, token=f"{totp(device.bin_key):06d}")
+    type(device).objects.filter(pk=device.pk).update(last_t=-1)  # the code may repeat
+    return f"{totp(device.bin_key):06d}"
 
 
 def activation_link(mail_dir: Path) -> tuple[str, str]:
@@ -151,8 +163,9 @@ def test_patient_journey_over_http(s3_storage, start_server, start_worker, tmp_p
     assert state["result"] is None  # the clinic's physiotherapist reviews results first
 
     # The physiotherapist confirms the result and approves the programme.
-    physio = App(server.url)
-    physio.sign_in(patient.physiotherapist.email, TEST_PASSWORD)
+    physio = App(server.url)  # staff sign in with a second factor
+    physio.sign_in(patient.physiotherapist.email, TEST_PASSWORD,
+                   otp=authenticator_code(patient.physiotherapist))
     staff_view = physio.call("GET", f"/api/v1/assessments/{assessment}", 200)["result"]
     assert staff_view["model_version"] == version.number
     assert len(staff_view["mask_scores"]) > 0
