@@ -133,9 +133,25 @@ async function upload(entry) {
       status.textContent = `Sending your ${TASKS[entry.task]}: ${bar.value}%`;
     });
   } catch (error) {
-    status.textContent = error.status === 422 || error.code === "not_a_video"
-      ? `${explain(error)} Please film it again.`
-      : `The upload stopped (${explain(error)}). It is kept on this phone and carries on when you come back or reload.`;
+    if (error.status === 422 || error.code === "not_a_video") {
+      status.textContent = `${explain(error)} Please film it again.`;
+      return false;
+    }
+    status.textContent = error.status
+      ? `The upload stopped at ${bar.value}%: ${explain(error)}`
+      : `The connection was lost at ${bar.value}%. Your video is kept on this phone: press ` +
+        "Try again, or come back later; it carries on from where it stopped.";
+    const retry = $("#upload-retry");
+    show(retry);
+    let retried = false;
+    const again = () => {
+      if (retried) return;
+      retried = true;
+      show(retry, false);
+      upload(entry);
+    };
+    retry.onclick = again;
+    window.addEventListener("online", again, {once: true});
     return false;
   }
   const recording = {id: entry.recordingId};
