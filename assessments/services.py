@@ -8,6 +8,7 @@ from typing import Any
 
 from django.contrib.auth.hashers import make_password
 from django.contrib.auth.tokens import default_token_generator
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
@@ -67,6 +68,9 @@ def patient_register(
     existing = User.objects.filter(email=email).first()
     if existing is not None:
         make_password(password)  # same work as the new-account path
+        # One notice an hour per address, however many clients try (issue 18 row 4).
+        if not cache.add(f"registration-notice:{email}", 1, timeout=3600):
+            return
         transaction.on_commit(lambda: send_mail(
             "Your BackTracker account",
             "Someone tried to create a BackTracker account with this address. If it was you, "

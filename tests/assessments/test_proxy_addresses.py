@@ -99,7 +99,7 @@ def test_anonymous_throttles_ignore_the_client_chosen_header(api_client, setting
                                       format="json", **headers(n)).status_code
                       for n in range(6)]
     assert registered == [202] * 3 + [429] * 3
-    assert len(mail.outbox) == 3
+    assert len(mail.outbox) == 1  # one notice an hour for the address
     signed_in = [api_client.post(TOKEN_URL, {"email": f"nobody{n}@example.org",
                                              "password": "wrong"},
                                  format="json", **headers(n)).status_code for n in range(6)]
@@ -116,3 +116,17 @@ def test_the_access_log_records_the_client_not_the_proxy(api_client, one_proxy) 
     api_client.get("/api/v1/patients", **bearer(patient.physiotherapist),
                    **via_proxy("203.0.113.7", spoofed="192.0.2.1"))
     assert set(AccessEvent.objects.values_list("ip_address", flat=True)) == {"203.0.113.7"}
+
+
+@pytest.mark.django_db
+def test_an_existing_address_gets_one_notice_an_hour(api_client, django_capture_on_commit_callbacks,
+                                                     one_proxy) -> None:
+    """Row 4: 25 registrations from as many clients sent 35 notices to the owner."""
+    existing = PatientFactory().user
+    with django_capture_on_commit_callbacks(execute=True):
+        answers = [api_client.post("/api/v1/auth/register",
+                                   {**REGISTRATION, "email": existing.email}, format="json",
+                                   **via_proxy(f"203.0.113.{n}")).status_code
+                   for n in range(5)]
+    assert answers == [202] * 5
+    assert [m.to for m in mail.outbox] == [[existing.email]]
