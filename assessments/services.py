@@ -111,6 +111,9 @@ def user_activate(*, uidb64: str, token: str) -> bool:
     return True
 
 
+PASSWORD_RESET_LINK_GAP = 300  # seconds
+
+
 def password_reset_request(*, email: str, base_url: str) -> None:
     """E-mail a one-time link to choose a new password (Django's reset token: it stops
     working once the password changes or the user signs in). Only active accounts with
@@ -120,6 +123,8 @@ def password_reset_request(*, email: str, base_url: str) -> None:
     user = User.objects.filter(email=email, is_active=True).first()
     if user is None or not user.has_usable_password():
         return
+    if not cache.add(f"password-reset-link:{email}", 1, timeout=PASSWORD_RESET_LINK_GAP):
+        return  # one link per address every few minutes, however many clients ask
     uid = urlsafe_base64_encode(force_bytes(user.pk))
     token = default_token_generator.make_token(user)
     link = f"{base_url.rstrip('/')}/accounts/reset/{uid}/{token}/"

@@ -383,3 +383,9 @@ def test_password_reset_requests_are_limited(api_client, client,
     assert statuses == [202] * 5 + [429]
     assert pages == [200] * 5 + [429]
     assert mail.outbox == []  # an account that is not active gets no link
+    active = UserFactory()
+    with django_capture_on_commit_callbacks(execute=True):
+        for n in range(3):  # three clients ask for one address
+            api_client.post("/api/v1/auth/password-reset", {"email": active.email},
+                            format="json", REMOTE_ADDR=f"10.1.1.{n}")
+    assert [m.to for m in mail.outbox] == [[active.email]]  # one link, not three
