@@ -201,8 +201,15 @@ def stored_parts(recording: Recording) -> set[int]:
     return set()
 
 
+@transaction.atomic
 def chunk_store(*, recording: Recording, number: int, body: bytes) -> None:
-    """Keep one chunk of a chunked upload; sending the same chunk again replaces it."""
+    """Keep one chunk of a chunked upload; sending the same chunk again replaces it.
+
+    Written under the recording's row lock, like ``upload_complete``: a chunk that
+    arrives while ``complete`` assembles waits for it, then finds the upload finished
+    (never a stray chunk folder after the assembly removed it)."""
+    recording = Recording.objects.select_for_update().filter(pk=recording.pk).first() \
+        or recording
     if recording.status != JobStatus.PENDING or recording.upload_mode != "chunked":
         raise ApiError(code="not_uploading", status_code=409,
                        message="This recording is not waiting for an upload.")

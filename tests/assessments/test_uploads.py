@@ -133,6 +133,60 @@ def test_concurrent_completes_never_destroy_a_finished_upload(reference_data, vi
             assert handle.read() == video_bytes
 
 
+@pytest.mark.django_db(transaction=True)
+def test_a_chunk_sent_during_complete_waits_and_leaves_nothing(reference_data, video_bytes,
+                                                               settings, monkeypatch) -> None:
+    """Issue 18 row 3: a retried chunk racing complete must not write into the upload
+    folder that complete is assembling and removing."""
+    from assessments import uploads
+
+    settings.UPLOAD_PART_BYTES = max(16 * 1024, len(video_bytes) // 3 + 1)
+    patient = PatientFactory()
+    consent_grant(patient=patient, purpose=ConsentPurpose.CARE)
+    auth = bearer(patient.user)
+    client = APIClient()
+    started = client.post("/api/v1/recordings", {"task": "backward",
+                                                 "size_bytes": len(video_bytes),
+                                                 "content_type": "video/mp4"},
+                          format="json", **auth).json()
+    recording_id, parts = started["recording"]["id"], started["upload"]["parts"]
+    offset, bodies = 0, []
+    for part in parts:
+        bodies.append(video_bytes[offset:offset + part["size"]])
+        offset += part["size"]
+        client.generic("PUT", part["url"], bodies[-1],
+                       content_type="application/octet-stream", **auth)
+    late: dict[str, object] = {}
+
+    def send_again() -> None:
+        try:
+            late["status"] = APIClient().generic(
+                "PUT", parts[0]["url"], bodies[0], content_type="application/octet-stream",
+                **auth).status_code
+        finally:
+            connection.close()
+
+    discard = uploads.discard_chunks
+
+    def discard_while_a_chunk_arrives(recording) -> None:
+        thread = threading.Thread(target=send_again)
+        thread.start()
+        thread.join(timeout=1.5)
+        late["waited"] = thread.is_alive()  # blocked on the row lock
+        discard(recording)
+        late["thread"] = thread
+
+    monkeypatch.setattr(uploads, "discard_chunks", discard_while_a_chunk_arrives)
+    done = client.post(f"/api/v1/recordings/{recording_id}/complete", **auth)
+    late["thread"].join(timeout=30)
+    assert done.status_code == 200
+    assert late["waited"] is True
+    assert late["status"] == 409
+    recording = Recording.objects.get(pk=recording_id)
+    assert recording.status == JobStatus.QUEUED
+    assert not uploads.chunk_folder(recording).exists()
+
+
 def test_a_chunk_of_the_wrong_size_is_refused(api_client, patient, settings) -> None:
     settings.UPLOAD_PART_BYTES = 16 * 1024
     started = start(api_client, patient, 40 * 1024).json()
