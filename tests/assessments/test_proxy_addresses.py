@@ -130,3 +130,18 @@ def test_an_existing_address_gets_one_notice_an_hour(api_client, django_capture_
                    for n in range(5)]
     assert answers == [202] * 5
     assert [m.to for m in mail.outbox] == [[existing.email]]
+
+
+@pytest.mark.django_db
+def test_the_web_sign_in_is_locked_per_client_behind_the_proxy(client, one_proxy) -> None:
+    user = UserFactory()
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        client.post("/accounts/login/", {"username": user.email, "password": "wrong"},
+                    **via_proxy("198.51.100.66"))
+    locked = client.post("/accounts/login/", {"username": user.email,
+                                              "password": TEST_PASSWORD},
+                         **via_proxy("198.51.100.66", spoofed="203.0.113.7"))
+    assert locked.status_code == 429
+    owner = client.post("/accounts/login/", {"username": user.email, "password": TEST_PASSWORD},
+                        **via_proxy("203.0.113.7"))
+    assert owner.status_code == 302
