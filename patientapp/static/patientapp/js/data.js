@@ -52,6 +52,7 @@ async function erase(event) {
   await clearRecordings().catch(() => {});
   if ("caches" in window) for (const name of await caches.keys()) await caches.delete(name);
   show(form, false);
+  show("#signout", false);
   $("#erase-status").textContent = "Your account is closed and your data is being deleted. " +
     "We will e-mail you when it is done.";
 }
