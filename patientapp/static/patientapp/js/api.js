@@ -25,6 +25,24 @@ export function setTokens(value) {
 
 export function signedIn() { return Boolean(tokens()); }
 
+// The signed-in user's id, from the access token's payload (for what this browser keeps).
+export function currentUser() {
+  const current = tokens();
+  if (!current) return null;
+  try {
+    const payload = current.access.split(".")[1].replace(/-/g, "+").replace(/_/g, "/");
+    return String(JSON.parse(atob(payload)).user_id);
+  } catch { return null; }
+}
+
+// What this browser keeps of one patient (answers so far, the assessment in progress, the
+// programme) must not show up for the next one who signs in on it.
+function keepOnlyFor(user) {
+  if (localStorage.getItem("bt.owner") === user) return;
+  for (const key of Object.keys(localStorage)) if (key.startsWith("bt.")) localStorage.removeItem(key);
+  localStorage.setItem("bt.owner", user);
+}
+
 export async function refresh() {
   if (!refreshing) {
     refreshing = (async () => {
@@ -50,7 +68,7 @@ export async function authFetch(path, options = {}, retry = true) {
   if (current) headers.set("Authorization", "Bearer " + current.access);
   const response = await fetch(path, {...options, headers});
   if (response.status === 401 && retry && current) {
-    await refresh();
+    try { await refresh(); } catch { return response; }
     return authFetch(path, options, false);
   }
   if (response.status === 401) { setTokens(null); }
@@ -68,6 +86,10 @@ export async function api(method, path, body) {
   const text = await response.text();
   let parsed = null;
   try { parsed = text ? JSON.parse(text) : null; } catch { parsed = null; }
+  if (response.status === 401 && !signedIn()) {
+    // The session ended (signed out elsewhere, or the refresh token expired): sign in again.
+    location.assign("/app/signin/?next=" + encodeURIComponent(location.pathname + location.search));
+  }
   if (!response.ok) throw new ApiError(response.status, parsed);
   return parsed;
 }
@@ -81,6 +103,7 @@ export async function signIn(email, password, otp) {
   const parsed = await response.json().catch(() => null);
   if (!response.ok) throw new ApiError(response.status, parsed);
   setTokens({access: parsed.access, refresh: parsed.refresh});
+  keepOnlyFor(currentUser());
 }
 
 export async function signOut() {

@@ -1,4 +1,4 @@
-import {all, api, signedIn} from "./api.js";
+import {all, api, currentUser, signedIn} from "./api.js";
 import {current} from "./flow.js";
 import {$, show} from "./shell.js";
 import {allRecordings} from "./store.js";
@@ -8,7 +8,8 @@ function mark(id, text) { $(`#${id} .state`).textContent = text ? `(${text})` : 
 async function main() {
   if (!signedIn()) { show("#welcome"); return; }
   show("#steps");
-  const pending = await allRecordings().catch(() => []);
+  const pending = (await allRecordings().catch(() => []))
+    .filter((entry) => entry.owner === currentUser());
   if (pending.length) {
     const note = $("#pending-uploads");
     note.replaceChildren("A video is waiting to be sent. ",

@@ -1,7 +1,7 @@
 // Film a bend: illustrated instructions, a camera preview with an outline guide and plain
 // feedback, MediaRecorder where the browser records MP4, else the phone's camera app;
 // then a resumable upload whose progress survives a reload.
-import {api, explain} from "./api.js";
+import {api, currentUser, explain} from "./api.js";
 import {TASKS, recorded} from "./flow.js";
 import {$, el, flash, requireSignIn, show} from "./shell.js";
 import {allRecordings, putRecording} from "./store.js";
@@ -115,7 +115,7 @@ function startRecording() {
 }
 
 async function keepAndUpload(blob, type) {
-  const entry = {key: `${task}-${Date.now()}`, task, type, size: blob.size, blob,
+  const entry = {key: `${task}-${Date.now()}`, task, type, size: blob.size, blob, owner: currentUser(),
                  assessmentId, recordingId: null, createdAt: new Date().toISOString()};
   await putRecording(entry);
   show("#fallback", false);
@@ -185,7 +185,8 @@ function chooseFile(event) {
 }
 
 async function resumePending() {
-  const pending = (await allRecordings()).filter((entry) => !task || entry.task === task);
+  const pending = (await allRecordings())
+    .filter((entry) => entry.owner === currentUser() && (!task || entry.task === task));
   for (const entry of pending) {
     show("#choose", false);
     show("#instructions", false);
