@@ -3,7 +3,10 @@
 A back mask (see backmasks.back_mask) shows the trunk turned so that the hip->neck axis
 points up, the person facing right, cropped with `margin` x the neck-hip length L above
 the neck and below the hip. Its back outline is, for every row, the first column of the
-silhouette (the back is on the left). Row r lies at the fraction
+silhouette (the back is on the left), kept only as far as it runs on without a jump from
+the thoraco-lumbar junction up and down (a step of more than MAX_OUTLINE_STEP of the mask
+size between neighbouring rows): hair or a head extended backwards, a hand or an arm behind
+the back, stick out of the back's own line and are left out. Row r lies at the fraction
 
     f(r) = (r + 0.5) / S x (1 + 2 margin) - margin
 
@@ -20,8 +23,10 @@ difference of two tangent directions of the same outline):
   the thoraco-lumbar junction (about T12/L1, f = 0.5) and the sacrum (f = 0.9). Larger
   means more lordosis (a hollower low back).
 - thoracic angle = phi(THORACOLUMBAR_F) - phi(UPPER_THORACIC_F): the turn between the
-  upper thoracic spine (f = 0.15) and T12/L1. Larger means more kyphosis (a rounder back).
+  upper thoracic spine (f = 0.2) and T12/L1. Larger means more kyphosis (a rounder back).
 - upper-back tilt = phi(UPPER_THORACIC_F): the upper back's direction against the chord.
+  (UPPER_THORACIC_F = 0.2, below the shoulder blades' upper edge, where an extended head
+  does not reach.)
 - standing: the median over the clip's masks with theta within STANDING_BAND_DEG of its
   lowest theta; peak: the median over masks with theta at least PEAK_FRACTION of the way
   from the standing theta to the clip's highest theta.
@@ -50,11 +55,12 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-UPPER_THORACIC_F = 0.15
+UPPER_THORACIC_F = 0.2
 THORACOLUMBAR_F = 0.5
 SACRAL_F = 0.9
 TANGENT_HALF_WIDTH = 0.1  # of the neck-hip length, each side
 MIN_OUTLINE_POINTS = 6  # per tangent window
+MAX_OUTLINE_STEP = 1 / 32  # of the mask size, between neighbouring rows
 STANDING_BAND_DEG = 4.0
 PEAK_FRACTION = 0.8
 MIN_TRUNK_ROTATION_DEG = 5.0
@@ -84,13 +90,34 @@ class OutlineAngles:
 def back_outline(
     mask: NDArray[np.bool_], margin: float = DEFAULT_MARGIN
 ) -> tuple[NDArray, NDArray]:
-    """(f, x): neck-hip fraction and back-edge column of every row the silhouette reaches."""
+    """(f, x): neck-hip fraction and back-edge column of the rows of the back's own line
+    (the continuous run of the outline through the thoraco-lumbar junction)."""
     solid = np.asarray(mask) > 0
     size = solid.shape[0]
     rows = np.flatnonzero(solid.any(axis=1))
     x = solid[rows].argmax(axis=1).astype(float)
     f = (rows + 0.5) / size * (1 + 2 * margin) - margin
-    return f, x
+    if rows.size == 0:
+        return f, x
+    keep = continuous_run(rows, x, int(np.argmin(np.abs(f - THORACOLUMBAR_F))),
+                          MAX_OUTLINE_STEP * size)
+    return f[keep], x[keep]
+
+
+def continuous_run(rows: NDArray, x: NDArray, start: int, max_step: float) -> NDArray[np.bool_]:
+    """Which outline points connect to `start` through neighbouring rows whose columns differ
+    by at most max_step."""
+    keep = np.zeros(rows.size, bool)
+    keep[start] = True
+    for step in (-1, 1):
+        i = start
+        while 0 <= i + step < rows.size:
+            j = i + step
+            if abs(rows[j] - rows[i]) != 1 or abs(x[j] - x[i]) > max_step:
+                break
+            keep[j] = True
+            i = j
+    return keep
 
 
 def tangent_deg(f: NDArray, x: NDArray, at: float, size: int, margin: float) -> float | None:

@@ -30,8 +30,9 @@ from mlpipeline.processing.pose_models import file_sha256, mediapipe_dir, model_
 if TYPE_CHECKING:
     from mlpipeline.processing.pipeline import PipelineConfig
 
-CODE_REVISION = 4  # 3: multiple_people also from identity switches (issue 15 item 5)
+CODE_REVISION = 5  # 3: multiple_people also from identity switches (issue 15 item 5)
 # 4: spinal curvature per mask and per clip in features.json (the curvature stream)
+# 5: the curvature outline keeps to the back's own line; upper window at 0.2
 
 # Settings that change what the pipeline computes (PipelineConfig field names).
 SHAPING_SETTINGS = (

@@ -43,10 +43,11 @@ def test_angles_of_a_known_outline() -> None:
 @given(upper=st.floats(-25, 5), middle=st.floats(-5, 20), low=st.floats(-35, 0),
        shift=st.integers(-10, 10))
 def test_angles_follow_the_outline_wherever_it_sits(upper, middle, low, shift) -> None:
-    # A binary outline moves in whole pixels: one pixel over a 26-row window is 2.2 degrees.
+    # A binary outline moves in whole pixels: one pixel over a 26-row window is 2.2 degrees,
+    # and an angle is the difference of two such tangents.
     angles = outline_angles(mask_with_outline(upper, middle, low, shift))
-    assert angles.lumbar_deg == pytest.approx(middle - low, abs=3.0)
-    assert angles.thoracic_deg == pytest.approx(middle - upper, abs=3.0)
+    assert angles.lumbar_deg == pytest.approx(middle - low, abs=4.5)
+    assert angles.thoracic_deg == pytest.approx(middle - upper, abs=4.5)
 
 
 def test_an_empty_or_tiny_mask_has_no_angles() -> None:
@@ -120,3 +121,15 @@ def test_the_pipeline_reads_the_lumbar_extension_of_a_generated_bend(tmp_path: P
     truth = true_curvature(np.load(cohort / "ground_truth" / pid / "backward.npz"), "backward")
     assert measured["lumbar_change_deg"] == pytest.approx(truth.lumbar_change_deg, abs=5.0)
     assert measured["lumbar_share"] == pytest.approx(truth.lumbar_share, abs=0.2)
+
+
+def test_hair_or_a_hand_behind_the_back_is_not_the_back() -> None:
+    """A blob stuck on behind the upper back (an extended head, a ponytail, a hand) and one
+    behind the low back leave the angles as they are: the outline keeps to the back's line."""
+    clean = mask_with_outline(upper=-12.0, middle=8.0, low=-20.0)
+    cluttered = clean.copy()
+    cluttered[8:30, 10:62] = True  # above and around f = 0.15, far behind the back
+    cluttered[112:122, 20:60] = True  # behind the sacral window
+    plain, busy = outline_angles(clean), outline_angles(cluttered)
+    assert busy.lumbar_deg == pytest.approx(plain.lumbar_deg, abs=1.0)
+    assert busy.upper_tilt_deg == pytest.approx(plain.upper_tilt_deg, abs=1.0)
