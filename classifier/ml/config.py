@@ -76,9 +76,10 @@ def profile_config(name: str, **overrides: Any) -> TrainConfig:
     a linear layer (hidden = 0: a logistic regression on the standardised values), Adam
     lr 1e-2 with weight decay 1e-2 (L2), batch 16, 200 epochs on all training participants
     (no early stopping: a held-out split of a few participants is noise for a linear model,
-    and the temperature is fitted on the folds' held-out logits); seconds on a CPU. It measured best of the streams on generated cohorts (bench/acceptance.py,
-    bench/results/): the CNN on back masks learns the bodies of a few dozen participants
-    rather than their movement.
+    and the temperature is fitted on the folds' held-out logits); seconds on a CPU. It
+    measured best of the streams on generated cohorts (bench/acceptance.py, bench/results/):
+    the CNN on back masks learns the bodies of a few dozen participants rather than their
+    movement.
 
     quick = 64 px masks, 8 random masks per participant per step (test folds are still
     scored on K stratified masks), batch 8, Adam lr 1e-3 (few steps, so a larger step size),
