@@ -17,6 +17,7 @@ import functools
 import json
 import shutil
 from concurrent.futures import ProcessPoolExecutor, as_completed
+from multiprocessing import get_context
 from pathlib import Path
 
 from mlpipeline.processing.errors import PipelineError
@@ -95,7 +96,11 @@ def analyse_cohort(cohort: Path, cache: Path, tasks: list[str], workers: int = 1
                 jobs.append((video, task, folder))
     if not jobs:
         return
-    with ProcessPoolExecutor(max_workers=workers) as pool:
+    if workers <= 1:  # in this process: nothing forked from a process that runs threads
+        for job in tqdm(jobs, desc="pipeline"):
+            tqdm.write(analyse_into(*job))
+        return
+    with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn")) as pool:
         futures = [pool.submit(analyse_into, *job) for job in jobs]
         for future in tqdm(as_completed(futures), total=len(futures), desc="pipeline"):
             tqdm.write(future.result())
