@@ -266,6 +266,8 @@ def test_a_patient_does_the_whole_journey_on_a_phone(phone, settings, mailoutbox
     journey.shot("waiting-for-review")
 
     # The physiotherapist confirms the result and approves its programme (dashboard).
+    from django.utils import timezone
+
     from assessments.results import assessment_review
 
     assessment.refresh_from_db()
@@ -278,6 +280,13 @@ def test_a_patient_does_the_whole_journey_on_a_phone(phone, settings, mailoutbox
     page.wait_for_selector("#result:not([hidden])")
     assert {"FP": "flexion", "EP": "extension"}[assessment.phenotype] in page.inner_text("#pattern")
     journey.shot("result")
+
+    # Home says when today is a training day.
+    journey.go("/app/")
+    page.wait_for_selector("#step-programme .state:has-text('ready')")
+    training_today = timezone.localdate().weekday() in programme.schedule_days
+    assert page.is_visible("#training-day") == training_today
+    journey.go("/app/results/")
 
     # The programme: exercises, a session with pain before and after, the week.
     page.click("text=See your exercise programme")

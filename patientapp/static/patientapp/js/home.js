@@ -25,6 +25,17 @@ async function main() {
     const [scores, instruments] = await Promise.all([all("prom-scores"), api("GET", "questionnaires")]);
     const done = new Set(scores.map((score) => score.instrument));
     mark("step-questionnaires", `${instruments.filter((i) => done.has(i.code)).length} of ${instruments.length} done`);
+    const programmes = await api("GET", "programmes?page_size=1");
+    const programme = programmes.results[0];
+    if (programme) {
+      const weekday = (new Date().getDay() + 6) % 7; // 0 = Monday, as the programme has it
+      const sessions = await api("GET", `sessions?programme=${programme.id}&page_size=1`);
+      const today = new Date();
+      const iso = `${today.getFullYear()}-${String(today.getMonth() + 1).padStart(2, "0")}-${String(today.getDate()).padStart(2, "0")}`;
+      const doneToday = sessions.results.some((session) => session.performed_on === iso);
+      show("#training-day", (programme.schedule_days || []).includes(weekday) && !doneToday);
+      mark("step-programme", "ready");
+    }
     const assessments = await api("GET", "assessments?page_size=1");
     const latest = assessments.results[0];
     if (latest) mark("step-result", latest.result ? "ready" : latest.status === "done" ? "being reviewed" : `${latest.percent}%`);
