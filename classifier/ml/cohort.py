@@ -14,8 +14,6 @@ from classifier.ml.data import LABELS, Participant, merge_tasks
 from classifier.ml.preprocess import (
     PROM_NAMES,
     curvature_vector,
-    load_curvature,
-    load_motion_features,
     load_participant_masks,
     motion_vector,
     prom_vector,
@@ -39,7 +37,8 @@ def cohort_participants(
             if not features.exists():
                 skipped.append(f"{pid} {t}: not analysed")
                 break
-            qc = json.loads(features.read_text())["qc"]
+            document = json.loads(features.read_text())  # read once: qc, motion, curvature
+            qc = document["qc"]
             masks, thetas = load_participant_masks(folder)
             if not (qc["ok"] or qc_failures) or not masks:
                 skipped.append(f"{pid} {t}: qc {[i['code'] for i in qc['issues']]}, "
@@ -49,8 +48,9 @@ def cohort_participants(
                      if row.get(name) not in (None, "")}
             per_task.append(Participant(
                 participant_id=pid, label=LABELS[row["group"]], masks=masks, thetas=thetas,
-                motion=motion_vector(load_motion_features(folder)), proms=prom_vector(proms),
-                curvature=curvature_vector(load_curvature(folder))))
+                motion=motion_vector(document.get("motion_features") or {}),
+                proms=prom_vector(proms),
+                curvature=curvature_vector(document.get("curvature") or {})))
         else:
             participants.append(per_task[0] if len(per_task) == 1 else merge_tasks(*per_task))
     return participants, skipped

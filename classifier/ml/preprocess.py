@@ -90,18 +90,6 @@ def load_participant_masks(folder: str | Path) -> tuple[list[NDArray[np.bool_]],
     return masks, thetas
 
 
-def load_motion_features(folder: str | Path) -> dict[str, float | None]:
-    """The `motion_features` dict of an analyse_video folder's features.json."""
-    document = json.loads((Path(folder) / "features.json").read_text())
-    return dict(document.get("motion_features") or {})
-
-
-def load_curvature(folder: str | Path) -> dict[str, float | None]:
-    """The `curvature` summary of an analyse_video folder's features.json ({} before it had one)."""
-    document = json.loads((Path(folder) / "features.json").read_text())
-    return dict(document.get("curvature") or {})
-
-
 def named_vector(values: Mapping[str, float | None], names: Sequence[str]) -> NDArray[np.float32]:
     """Values in `names` order as float32; missing or None become NaN (imputed by the net)."""
     return np.array(
